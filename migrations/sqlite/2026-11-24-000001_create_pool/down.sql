@@ -1,0 +1,5 @@
+DROP TABLE settings;
+DROP TABLE meetings;
+DROP TABLE tenant_settings;
+DROP TABLE tenants;
+DROP TABLE servers;

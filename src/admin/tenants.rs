@@ -1,0 +1,229 @@
+//! Tenant and tenant-setting administration shared by the CLI and the admin API.
+
+use serde_json::{json, Value};
+
+use crate::db::models::tenant::Tenant;
+use crate::db::models::tenant_setting::TenantSetting;
+use crate::db::{now_ms, DbConnection};
+use crate::error::{is_unique_violation, AdminError};
+use crate::secret::Secret;
+
+/// A change to a tenant; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct TenantUpdate {
+    pub name: Option<String>,
+    pub secrets: Option<String>,
+}
+
+/// LRS (xAPI) settings of a tenant, with basic auth or Keycloak.
+#[derive(Debug, Clone, Default)]
+pub struct LrsSettings {
+    pub endpoint: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub kc_token_url: Option<String>,
+    pub kc_client_id: Option<String>,
+    pub kc_client_secret: Option<String>,
+    pub kc_username: Option<String>,
+    pub kc_password: Option<String>,
+}
+
+/// A tenant name is the first label of a host name or a path segment: letters, digits, `-` and `_`.
+pub fn validate_name(name: &str) -> Result<(), AdminError> {
+    if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        Ok(())
+    } else {
+        Err(AdminError::bad_request(format!(
+            "Invalid tenant name '{name}': use letters, digits, '-' and '_' (it is a host label or path segment)"
+        )))
+    }
+}
+
+/// Secrets are colon-separated and none may be empty.
+pub fn validate_secrets(secrets: &str) -> Result<(), AdminError> {
+    if !secrets.is_empty() && secrets.split(':').all(|s| !s.trim().is_empty()) {
+        Ok(())
+    } else {
+        Err(AdminError::bad_request(
+            "Tenant secrets must be one or more non-empty secrets separated by ':'",
+        ))
+    }
+}
+
+/// The tenant with this id, or a 404.
+pub fn get(conn: &mut DbConnection, id: &str) -> Result<Tenant, AdminError> {
+    Tenant::find(conn, id)?.ok_or_else(|| AdminError::not_found(format!("Couldn't find Tenant with id={id}")))
+}
+
+fn name_taken(name: &str) -> AdminError {
+    AdminError::unprocessable(format!("A tenant named '{name}' already exists"))
+}
+
+/// Adds a tenant; names are unique.
+pub fn add(conn: &mut DbConnection, name: &str, secrets: &str) -> Result<Tenant, AdminError> {
+    if name.is_empty() || secrets.is_empty() {
+        return Err(
+            AdminError::bad_request("Error: both name and secrets are required to create a Tenant").as_message(),
+        );
+    }
+    validate_name(name)?;
+    validate_secrets(secrets)?;
+    let now = now_ms();
+    let tenant = Tenant {
+        id: uuid::Uuid::new_v4().to_string(),
+        name: name.to_string(),
+        secrets: Secret::new(secrets),
+        lrs_endpoint: None,
+        lrs_username: None,
+        lrs_password: None,
+        kc_token_url: None,
+        kc_client_id: None,
+        kc_client_secret: None,
+        kc_username: None,
+        kc_password: None,
+        created_at: now,
+        updated_at: now,
+    };
+    match tenant.insert(conn) {
+        Ok(()) => Ok(tenant),
+        Err(e) if is_unique_violation(&e) => Err(name_taken(name)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Renames a tenant or replaces its secrets.
+pub fn update(conn: &mut DbConnection, id: &str, change: TenantUpdate) -> Result<Tenant, AdminError> {
+    let mut tenant = get(conn, id)?;
+    if let Some(name) = change.name {
+        validate_name(&name)?;
+        tenant.name = name;
+    }
+    if let Some(secrets) = change.secrets {
+        validate_secrets(&secrets)?;
+        tenant.secrets = Secret::new(secrets);
+    }
+    tenant.updated_at = now_ms();
+    match tenant.save(conn) {
+        Ok(()) => Ok(tenant),
+        Err(e) if is_unique_violation(&e) => Err(name_taken(&tenant.name)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Sets the LRS fields of a tenant (all of them: fields not given are cleared).
+pub fn update_lrs(conn: &mut DbConnection, id: &str, lrs: LrsSettings) -> Result<Tenant, AdminError> {
+    let endpoint = url::Url::parse(&lrs.endpoint)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"));
+    if endpoint.is_none() {
+        return Err(AdminError::bad_request(format!(
+            "Invalid LRS endpoint '{}': expected an http(s) URL",
+            lrs.endpoint
+        )));
+    }
+    let mut tenant = get(conn, id)?;
+    tenant.lrs_endpoint = Some(lrs.endpoint);
+    tenant.lrs_username = lrs.username;
+    tenant.lrs_password = lrs.password;
+    tenant.kc_token_url = lrs.kc_token_url;
+    tenant.kc_client_id = lrs.kc_client_id;
+    tenant.kc_client_secret = lrs.kc_client_secret;
+    tenant.kc_username = lrs.kc_username;
+    tenant.kc_password = lrs.kc_password;
+    tenant.updated_at = now_ms();
+    tenant.save(conn)?;
+    Ok(tenant)
+}
+
+/// Deletes a tenant and its settings.
+pub fn remove(conn: &mut DbConnection, id: &str) -> Result<(), AdminError> {
+    if Tenant::delete(conn, id)? {
+        Ok(())
+    } else {
+        Err(AdminError::not_found(format!("Couldn't find Tenant with id={id}")))
+    }
+}
+
+/// Adds a default (`is_override` false) or override setting to a tenant.
+pub fn add_setting(
+    conn: &mut DbConnection,
+    tenant_id: &str,
+    param: &str,
+    value: &str,
+    is_override: bool,
+) -> Result<TenantSetting, AdminError> {
+    get(conn, tenant_id)?;
+    if param.trim().is_empty() {
+        return Err(AdminError::bad_request("A tenant setting needs a parameter name"));
+    }
+    let setting = TenantSetting {
+        id: uuid::Uuid::new_v4().to_string(),
+        tenant_id: tenant_id.to_string(),
+        param: param.trim().to_string(),
+        value: value.to_string(),
+        is_override,
+    };
+    match setting.insert(conn) {
+        Ok(()) => Ok(setting),
+        Err(e) if is_unique_violation(&e) => Err(AdminError::unprocessable(format!(
+            "Tenant {tenant_id} already has {} setting for '{param}'",
+            if is_override { "an override" } else { "a default" }
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Deletes a tenant setting.
+pub fn remove_setting(conn: &mut DbConnection, id: &str) -> Result<(), AdminError> {
+    if TenantSetting::delete(conn, id)? {
+        Ok(())
+    } else {
+        Err(AdminError::not_found(format!(
+            "Couldn't find TenantSetting with id={id}"
+        )))
+    }
+}
+
+/// `{id, name, secrets}`, as getTenants lists tenants.
+pub fn to_json(tenant: &Tenant) -> Value {
+    json!({ "id": tenant.id, "name": tenant.name, "secrets": tenant.secrets.expose() })
+}
+
+/// Every field of a tenant, as getTenantInfo, addTenant and updateTenant show it.
+pub fn to_json_full(tenant: &Tenant) -> Value {
+    json!({
+        "id": tenant.id,
+        "name": tenant.name,
+        "secrets": tenant.secrets.expose(),
+        "lrs_endpoint": tenant.lrs_endpoint,
+        "lrs_username": tenant.lrs_username,
+        "lrs_password": tenant.lrs_password,
+        "kc_token_url": tenant.kc_token_url,
+        "kc_client_id": tenant.kc_client_id,
+        "kc_client_secret": tenant.kc_client_secret,
+        "kc_username": tenant.kc_username,
+        "kc_password": tenant.kc_password,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_host_labels() {
+        assert!(validate_name("bn").is_ok());
+        assert!(validate_name("school-1_a").is_ok());
+        assert!(validate_name("a.b").is_err());
+        assert!(validate_name("a/b").is_err());
+        assert!(validate_name("").is_err());
+    }
+
+    #[test]
+    fn secrets_are_colon_separated_and_non_empty() {
+        assert!(validate_secrets("one").is_ok());
+        assert!(validate_secrets("one:two").is_ok());
+        assert!(validate_secrets("one::two").is_err());
+        assert!(validate_secrets(":").is_err());
+    }
+}

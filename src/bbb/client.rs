@@ -1,0 +1,146 @@
+//! Signed calls from Scalelite to BBB servers, over HTTP or HTTPS, with the configured timeouts.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::bbb::checksum::{self, Algorithm};
+use crate::bbb::params::encode_query;
+use crate::secret::Secret;
+
+/// Where to send a call and how to sign it.
+pub struct Target<'a> {
+    /// The server's API URL, e.g. `https://bbb1.example.com/bigbluebutton/api`.
+    pub url: &'a str,
+    pub secret: &'a Secret,
+    pub algorithm: Algorithm,
+}
+
+/// The URL of a signed call: `<url>/<call>?<query>&checksum=<H(call + query + secret)>`.
+pub fn signed_url(target: &Target<'_>, call: &str, params: &[(&str, &str)]) -> String {
+    let query = encode_query(params.iter().copied());
+    let sum = checksum::sign(target.algorithm, call, &query, b"", target.secret);
+    let slash = if target.url.ends_with('/') { "" } else { "/" };
+    let join = if query.is_empty() { "" } else { "&" };
+    format!("{}{slash}{call}?{query}{join}checksum={sum}", target.url)
+}
+
+/// Why a call to a BBB server failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error("could not reach the server: {0}")]
+    Transport(String),
+    #[error("the server's answer is not BBB XML: {0}")]
+    BadResponse(String),
+    #[error("the server answered FAILED: {key}: {message}")]
+    Failed { key: String, message: String },
+}
+
+/// An HTTP client for BBB servers. It is `!Send` (awc): build one per actor or per worker.
+pub struct BbbClient {
+    http: awc::Client,
+}
+
+fn tls_config() -> Option<Arc<rustls::ClientConfig>> {
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .ok()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Some(Arc::new(config))
+}
+
+impl BbbClient {
+    /// A client with these connect and response timeouts; it follows no redirects.
+    pub fn new(connect_timeout: Duration, response_timeout: Duration) -> BbbClient {
+        let mut connector = awc::Connector::new().timeout(connect_timeout);
+        if let Some(tls) = tls_config() {
+            connector = connector.rustls_0_23(tls);
+        }
+        let http = awc::Client::builder()
+            .connector(connector)
+            .timeout(response_timeout)
+            .disable_redirects()
+            .finish();
+        BbbClient { http }
+    }
+
+    /// GETs a signed call and returns the body of a `SUCCESS` answer.
+    pub async fn get(&self, target: &Target<'_>, call: &str, params: &[(&str, &str)]) -> Result<String, CallError> {
+        let url = signed_url(target, call, params);
+        let mut response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| CallError::Transport(e.to_string()))?;
+        let body = response
+            .body()
+            .limit(64 << 20)
+            .await
+            .map_err(|e| CallError::Transport(e.to_string()))?;
+        let text = String::from_utf8(body.to_vec()).map_err(|_| CallError::BadResponse("not UTF-8".into()))?;
+        check_returncode(&text)?;
+        Ok(text)
+    }
+}
+
+/// Checks that a BBB document says `SUCCESS`, or returns its messageKey and message.
+pub fn check_returncode(xml: &str) -> Result<(), CallError> {
+    let doc = roxmltree::Document::parse(xml).map_err(|e| CallError::BadResponse(e.to_string()))?;
+    let root = doc.root_element();
+    let child = |name: &str| {
+        root.children()
+            .find(|n| n.has_tag_name(name))
+            .map(|n| n.text().unwrap_or("").trim().to_string())
+    };
+    match child("returncode").as_deref() {
+        Some("SUCCESS") => Ok(()),
+        Some(_) => Err(CallError::Failed {
+            key: child("messageKey").unwrap_or_default(),
+            message: child("message").unwrap_or_default(),
+        }),
+        None => Err(CallError::BadResponse("Response did not include returncode".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signs_calls_as_scalelite_does() {
+        let secret = Secret::new("test-1");
+        let target = Target {
+            url: "https://test-1.example.com/bigbluebutton/api",
+            secret: &secret,
+            algorithm: Algorithm::Sha256,
+        };
+        assert_eq!(
+            signed_url(&target, "getMeetingInfo", &[("meetingID", "test-meeting-1")]),
+            "https://test-1.example.com/bigbluebutton/api/getMeetingInfo?meetingID=test-meeting-1&checksum=7901d9cf0f7e63a7e5eacabfd75fabfb223259d6c045ac5b4d86fb774c371945"
+        );
+        let slash = Target {
+            url: "http://h/bigbluebutton/api/",
+            ..target
+        };
+        assert!(signed_url(&slash, "getMeetings", &[]).starts_with("http://h/bigbluebutton/api/getMeetings?checksum="));
+    }
+
+    #[test]
+    fn reads_the_returncode() {
+        assert!(check_returncode("<response><returncode>SUCCESS</returncode></response>").is_ok());
+        let failed = check_returncode(
+            "<response><returncode>FAILED</returncode><messageKey>notFound</messageKey><message>gone</message></response>",
+        );
+        assert!(matches!(failed, Err(CallError::Failed { key, .. }) if key == "notFound"));
+        assert!(matches!(
+            check_returncode("<response/>"),
+            Err(CallError::BadResponse(_))
+        ));
+        assert!(matches!(check_returncode("<html>oops"), Err(CallError::BadResponse(_))));
+    }
+}

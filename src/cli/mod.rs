@@ -1,0 +1,243 @@
+//! The `scalelite` command line: `serve` (the default) and the administration commands of Ruby Scalelite's
+//! rake tasks. Every command loads and validates the configuration first; errors print one line and exit 1.
+
+mod serve;
+mod servers;
+mod tenants;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::admin::sync::SyncMode;
+use crate::config::{Config, EnvAndFile};
+use crate::db::{self, DbConnection};
+
+/// A load balancer for BigBlueButton.
+#[derive(Parser, Debug)]
+#[command(name = "scalelite", version, about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// A TOML file with configuration keys (lower-case variable names); the environment wins over it.
+    #[arg(long, global = true, env = "SCALELITE_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the BBB API, the admin API and the health check (the default).
+    Serve,
+    /// List and manage BBB servers (without a subcommand: list them).
+    Servers {
+        #[command(subcommand)]
+        command: Option<ServersCommand>,
+    },
+    /// A table of every server's state, status and load.
+    Status,
+    /// List and manage tenants (without a subcommand: list them). Needs MULTITENANCY_ENABLED.
+    Tenants {
+        #[command(subcommand)]
+        command: Option<TenantsCommand>,
+    },
+    /// List and manage tenant settings (without a subcommand: list them).
+    TenantSettings {
+        #[command(subcommand)]
+        command: Option<TenantSettingsCommand>,
+    },
+    /// Database maintenance.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ServersCommand {
+    /// List the servers.
+    List,
+    /// Add a server; it starts disabled. A load multiplier of 0 becomes 1.0.
+    Add {
+        /// The server's API URL, e.g. https://bbb1.example.com/bigbluebutton/api
+        url: String,
+        /// The server's shared secret (`bbb-conf --secret`)
+        secret: String,
+        /// Load multiplier (a higher one for a weaker server)
+        load_multiplier: Option<String>,
+        /// Tag, for meta_server-tag
+        tag: Option<String>,
+    },
+    /// Change a server's URL, secret, load multiplier or tag (an empty tag removes it).
+    Update {
+        id: String,
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long)]
+        secret: Option<String>,
+        #[arg(long)]
+        load_multiplier: Option<String>,
+        #[arg(long)]
+        tag: Option<String>,
+    },
+    /// Delete a server record (panic it first to end its meetings).
+    Remove { id: String },
+    /// Let a server take new meetings.
+    Enable { id: String },
+    /// Take no new meetings; keep the running ones; disabled once empty.
+    Cordon { id: String },
+    /// Take no new meetings and end the running ones.
+    Disable {
+        id: String,
+        /// Do not ask for confirmation when the server has meetings.
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Forget every meeting of a server, send them `end`, and disable it.
+    Panic {
+        id: String,
+        /// Leave the state as it is.
+        #[arg(long)]
+        keep_state: bool,
+        /// Do not send `end` to the server.
+        #[arg(long)]
+        skip_end_calls: bool,
+    },
+    /// Set a server's load multiplier (0 becomes 1.0).
+    LoadMultiplier { id: String, load_multiplier: String },
+    /// Set a server's tag; without a tag, remove it.
+    Tag { id: String, tag: Option<String> },
+    /// Make the pool match a YAML file (Ruby Scalelite's servers:sync format); `-` reads standard input.
+    Sync {
+        file: String,
+        /// What happens to servers that are not in the file.
+        #[arg(long, value_enum, default_value = "cordon")]
+        mode: SyncMode,
+        /// Print the changes without making them.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Print the pool as a YAML file for `servers sync`.
+    Export {
+        /// Add state, load, BBB version and online.
+        #[arg(long)]
+        verbose: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TenantsCommand {
+    /// List the tenants.
+    List,
+    /// Add a tenant: a name (host label) and its secrets, colon-separated.
+    Add { name: String, secrets: String },
+    /// Rename a tenant or replace its secrets.
+    Update {
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        secrets: Option<String>,
+    },
+    /// Set the tenant's LRS endpoint with basic authentication.
+    UpdateLrsBasic {
+        id: String,
+        endpoint: String,
+        username: String,
+        password: String,
+    },
+    /// Set the tenant's LRS endpoint with Keycloak authentication.
+    UpdateLrsKc {
+        id: String,
+        endpoint: String,
+        kc_token_url: String,
+        kc_client_id: String,
+        kc_client_secret: String,
+        kc_username: String,
+        kc_password: String,
+    },
+    /// Delete a tenant and its settings.
+    Remove { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum TenantSettingsCommand {
+    /// List the settings of every tenant.
+    List,
+    /// Add a setting: OVERRIDE true replaces the front-end's value, false is a default.
+    Add {
+        tenant_id: String,
+        param: String,
+        value: String,
+        r#override: String,
+    },
+    /// Delete a setting.
+    Remove { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum DbCommand {
+    /// Run the pending migrations.
+    Migrate,
+}
+
+/// A command's failure: the line to print.
+pub struct Failure(pub String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(error: E) -> Self {
+        Failure(error.to_string())
+    }
+}
+
+/// Parses the command line, runs the command, and returns the exit status.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match EnvAndFile::new(cli.config.as_deref()).and_then(|source| Config::load(&source)) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("scalelite: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve::run(config),
+        Command::Servers { command } => servers::run(&config, command.unwrap_or(ServersCommand::List)),
+        Command::Status => servers::status(&config),
+        Command::Tenants { command } => tenants::run(&config, command.unwrap_or(TenantsCommand::List)),
+        Command::TenantSettings { command } => {
+            tenants::run_settings(&config, command.unwrap_or(TenantSettingsCommand::List))
+        }
+        Command::Db {
+            command: DbCommand::Migrate,
+        } => migrate(&config),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(line)) => {
+            eprintln!("scalelite: {line}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// A migrated connection for an administration command.
+fn connect(config: &Config) -> Result<DbConnection, Failure> {
+    let mut conn = open(config)?;
+    db::migrate(&mut conn)?;
+    Ok(conn)
+}
+
+fn open(config: &Config) -> Result<DbConnection, Failure> {
+    db::connect(&config.database_url).map_err(|e| Failure(format!("{e} ({})", config.database_url.describe())))
+}
+
+fn migrate(config: &Config) -> Result<(), Failure> {
+    let mut conn = open(config)?;
+    let applied = db::migrate(&mut conn)?;
+    println!(
+        "{applied} migration(s) applied to the {}",
+        config.database_url.describe()
+    );
+    Ok(())
+}

@@ -1,0 +1,35 @@
+//! `scalelite serve`: prepare the database and secrets, then serve HTTP until stopped.
+
+use actix_web::{web, App, HttpServer};
+
+use super::Failure;
+use crate::app::{configure_app, prepare};
+use crate::config::Config;
+
+pub(super) fn run(config: Config) -> Result<(), Failure> {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let bind = config.bind.clone();
+    let database = config.database_url.describe();
+    let prepared = prepare(config).map_err(|e| Failure(format!("{e} ({database})")))?;
+    if let Some(secret) = &prepared.generated_secret {
+        println!("No LOADBALANCER_SECRET was set, so Scalelite generated one and keeps it in the database.");
+        println!("It is shown this once; configure your front-ends with it:");
+        println!("  LOADBALANCER_SECRET={}", secret.expose());
+    }
+    let state = web::Data::new(prepared.state);
+    actix_web::rt::System::new().block_on(async move {
+        let server = HttpServer::new(move || App::new().configure(|cfg| configure_app(cfg, state.clone())))
+            .bind(&bind)
+            .map_err(|e| Failure(format!("cannot listen on {bind}: {e} (set PORT or BIND)")))?;
+        let addresses: Vec<String> = server.addrs().iter().map(|a| format!("http://{a}")).collect();
+        println!("Scalelite is listening on {} ({database})", addresses.join(", "));
+        println!(
+            "API endpoint for front-ends: {}/bigbluebutton/api",
+            addresses.first().map(String::as_str).unwrap_or("")
+        );
+        println!("Add a BBB server:  scalelite servers add https://bbb.example.com/bigbluebutton/api SECRET");
+        println!("then enable it:    scalelite servers enable ID");
+        log::info!("listening on {}", addresses.join(", "));
+        server.run().await.map_err(|e| Failure(format!("server stopped: {e}")))
+    })
+}

@@ -1,0 +1,289 @@
+//! `scalelite servers …` and `scalelite status`: Ruby Scalelite's `servers*` and `status` rake tasks.
+
+use std::io::{BufRead, Read, Write};
+
+use super::{connect, Failure, ServersCommand};
+use crate::admin::servers::{self, NewServer, ServerUpdate};
+use crate::admin::sync;
+use crate::bbb::client::BbbClient;
+use crate::config::Config;
+use crate::db::models::meeting::Meeting;
+use crate::db::models::server::{Server, ServerState};
+use crate::db::DbConnection;
+
+pub(super) fn run(config: &Config, command: ServersCommand) -> Result<(), Failure> {
+    let mut conn = connect(config)?;
+    let conn = &mut conn;
+    match command {
+        ServersCommand::List => list(conn),
+        ServersCommand::Add {
+            url,
+            secret,
+            load_multiplier,
+            tag,
+        } => {
+            let load_multiplier = cli_multiplier(load_multiplier.as_deref())?;
+            let new = NewServer {
+                url,
+                secret,
+                load_multiplier,
+                tag,
+            };
+            let server = servers::add(conn, new, config.server_id_is_hostname)?;
+            println!("OK\nid: {}", server.id);
+            Ok(())
+        }
+        ServersCommand::Update {
+            id,
+            url,
+            secret,
+            load_multiplier,
+            tag,
+        } => {
+            let change = ServerUpdate {
+                url,
+                secret,
+                load_multiplier: cli_multiplier(load_multiplier.as_deref())?.map(|m| if m == 0.0 { 1.0 } else { m }),
+                tag: tag.map(Some),
+                state: None,
+            };
+            servers::update(conn, &id, change)?;
+            println!("OK");
+            Ok(())
+        }
+        ServersCommand::Remove { id } => {
+            servers::remove(conn, &id)?;
+            println!("OK");
+            Ok(())
+        }
+        ServersCommand::Enable { id } => set_state(conn, &id, ServerState::Enabled),
+        ServersCommand::Cordon { id } => set_state(conn, &id, ServerState::Cordoned),
+        ServersCommand::Disable { id, yes } => disable(config, conn, &id, yes),
+        ServersCommand::Panic {
+            id,
+            keep_state,
+            skip_end_calls,
+        } => {
+            let (server, meetings) = servers::panic(conn, &id, keep_state)?;
+            if !skip_end_calls {
+                end_meetings(config, &server, &meetings)?;
+            }
+            println!("OK: {} meeting(s) cleared", meetings.len());
+            Ok(())
+        }
+        ServersCommand::LoadMultiplier { id, load_multiplier } => {
+            let multiplier = cli_multiplier(Some(&load_multiplier))?.unwrap_or(1.0);
+            let multiplier = if multiplier == 0.0 { 1.0 } else { multiplier };
+            servers::update(
+                conn,
+                &id,
+                ServerUpdate {
+                    load_multiplier: Some(multiplier),
+                    ..Default::default()
+                },
+            )?;
+            println!("OK");
+            Ok(())
+        }
+        ServersCommand::Tag { id, tag } => {
+            servers::update(
+                conn,
+                &id,
+                ServerUpdate {
+                    tag: Some(tag),
+                    ..Default::default()
+                },
+            )?;
+            println!("OK");
+            Ok(())
+        }
+        ServersCommand::Sync { file, mode, dry_run } => sync_file(config, conn, &file, mode, dry_run),
+        ServersCommand::Export { verbose } => {
+            print!("{}", sync::export(&Server::all(conn)?, verbose)?);
+            Ok(())
+        }
+    }
+}
+
+/// A multiplier from the command line: 0 stays 0 here (callers turn it into 1.0 with a warning).
+fn cli_multiplier(text: Option<&str>) -> Result<Option<f64>, Failure> {
+    let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let multiplier = servers::parse_multiplier(text)?;
+    if multiplier == 0.0 {
+        eprintln!("WARNING: a load multiplier of 0 is not allowed; using 1.0");
+        return Ok(Some(0.0));
+    }
+    Ok(Some(servers::validate_multiplier(multiplier)?))
+}
+
+fn set_state(conn: &mut DbConnection, id: &str, state: ServerState) -> Result<(), Failure> {
+    servers::set_state(conn, id, state)?;
+    println!("OK");
+    Ok(())
+}
+
+fn load_text(server: &Server) -> String {
+    server
+        .load
+        .map(|l| l.to_string())
+        .unwrap_or_else(|| "unavailable".to_string())
+}
+
+fn list(conn: &mut DbConnection) -> Result<(), Failure> {
+    let all = Server::all(conn)?;
+    if all.is_empty() {
+        eprintln!("No servers are configured");
+    }
+    let mut out = std::io::stdout().lock();
+    for s in &all {
+        writeln!(out, "id: {}", s.id)?;
+        writeln!(out, "\turl: {}", s.url)?;
+        writeln!(out, "\tsecret: {}", s.secret.expose())?;
+        writeln!(out, "\t{}", s.state)?;
+        writeln!(out, "\tload: {}", load_text(s))?;
+        writeln!(
+            out,
+            "\tload multiplier: {}",
+            servers::multiplier_text(s.load_multiplier)
+        )?;
+        writeln!(out, "\tbbb version: {}", s.bbb_version.as_deref().unwrap_or(""))?;
+        writeln!(out, "\ttag: {}", s.tag.as_deref().unwrap_or(""))?;
+        writeln!(out, "\t{}", if s.online { "online" } else { "offline" })?;
+    }
+    Ok(())
+}
+
+/// Disables a server; with meetings on it, asks first (unless `yes`) and ends them.
+fn disable(config: &Config, conn: &mut DbConnection, id: &str, yes: bool) -> Result<(), Failure> {
+    let server = servers::get(conn, id)?;
+    let busy = Meeting::count_on_server(conn, id)? > 0 || server.load.is_some_and(|l| l > 0.0);
+    if busy && !yes {
+        print!("Server {id} has meetings; they will be ended. Type 'yes' to disable it: ");
+        std::io::stdout().flush()?;
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        if answer.trim() != "yes" {
+            return Err(Failure(format!("not disabled; server {id} is still {}", server.state)));
+        }
+    }
+    let (server, meetings) = servers::panic(conn, id, false)?;
+    end_meetings(config, &server, &meetings)?;
+    println!("OK");
+    Ok(())
+}
+
+/// Sends `end` for each meeting, on a small actix runtime (best effort).
+fn end_meetings(config: &Config, server: &Server, meetings: &[Meeting]) -> Result<(), Failure> {
+    if meetings.is_empty() {
+        return Ok(());
+    }
+    let failed = actix_rt::System::new().block_on(async {
+        let client = BbbClient::new(config.connect_timeout, config.response_timeout);
+        servers::end_meetings(&client, server, meetings).await
+    });
+    if failed > 0 {
+        eprintln!(
+            "WARNING: {failed} of {} end call(s) to {} failed",
+            meetings.len(),
+            server.id
+        );
+    }
+    Ok(())
+}
+
+fn sync_file(
+    config: &Config,
+    conn: &mut DbConnection,
+    file: &str,
+    mode: sync::SyncMode,
+    dry_run: bool,
+) -> Result<(), Failure> {
+    let text = if file == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text)?;
+        text
+    } else {
+        std::fs::read_to_string(file).map_err(|e| Failure(format!("cannot read {file}: {e}")))?
+    };
+    let desired = sync::parse(&text)?;
+    let current = Server::all(conn)?;
+    let mut busy_ids = Vec::new();
+    for server in &current {
+        if server.meetings > 0 || Meeting::count_on_server(conn, &server.id)? > 0 {
+            busy_ids.push(server.id.clone());
+        }
+    }
+    let actions = sync::plan(&desired, &current, mode, |s| busy_ids.contains(&s.id));
+    if actions.is_empty() {
+        println!("Nothing to change");
+    }
+    for action in actions {
+        println!("{}{}", if dry_run { "would " } else { "" }, action.describe());
+        if !dry_run {
+            if let Some((server, meetings)) = sync::apply(conn, action)? {
+                end_meetings(config, &server, &meetings)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The `status` table, sorted by host name.
+pub(super) fn status(config: &Config) -> Result<(), Failure> {
+    let mut conn = connect(config)?;
+    let mut all = Server::all(&mut conn)?;
+    let host = |s: &Server| {
+        url::Url::parse(&s.url)
+            .ok()
+            .and_then(|u| u.host_str().map(String::from))
+            .unwrap_or_default()
+    };
+    all.sort_by_key(|s| (host(s), s.id.clone()));
+    let header = [
+        "HOSTNAME",
+        "STATE",
+        "STATUS",
+        "MEETINGS",
+        "USERS",
+        "LARGEST MEETING",
+        "VIDEOS",
+        "LOAD",
+        "BBB VERSION",
+        "TAG",
+    ];
+    let rows: Vec<[String; 10]> = all
+        .iter()
+        .map(|s| {
+            [
+                host(s),
+                s.state.clone(),
+                if s.online { "online" } else { "offline" }.to_string(),
+                s.meetings.to_string(),
+                s.users.to_string(),
+                s.largest_meeting.to_string(),
+                s.videos.to_string(),
+                load_text(s),
+                s.bbb_version.clone().unwrap_or_default(),
+                s.tag.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    let mut print_row = |cells: Vec<&str>| -> std::io::Result<()> {
+        let line: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        writeln!(out, "{}", line.join("  ").trim_end())
+    };
+    print_row(header.to_vec())?;
+    for row in &rows {
+        print_row(row.iter().map(String::as_str).collect())?;
+    }
+    Ok(())
+}

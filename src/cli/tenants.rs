@@ -1,0 +1,136 @@
+//! `scalelite tenants …` and `scalelite tenant-settings …`: Ruby Scalelite's `tenants*` and `tenantSettings*` tasks.
+
+use super::{connect, Failure, TenantSettingsCommand, TenantsCommand};
+use crate::admin::tenants::{self, LrsSettings, TenantUpdate};
+use crate::config::Config;
+use crate::db::models::tenant::Tenant;
+use crate::db::models::tenant_setting::TenantSetting;
+
+fn require_multitenancy(config: &Config) -> Result<(), Failure> {
+    if config.multitenancy_enabled {
+        Ok(())
+    } else {
+        Err(Failure(
+            "multitenancy is disabled; set MULTITENANCY_ENABLED=true".into(),
+        ))
+    }
+}
+
+pub(super) fn run(config: &Config, command: TenantsCommand) -> Result<(), Failure> {
+    require_multitenancy(config)?;
+    let mut conn = connect(config)?;
+    let conn = &mut conn;
+    match command {
+        TenantsCommand::List => {
+            let all = Tenant::all(conn)?;
+            if all.is_empty() {
+                eprintln!("No tenants exist");
+            }
+            for t in all {
+                println!("id: {}\n\tname: {}\n\tsecrets: {}", t.id, t.name, t.secrets.expose());
+                if let Some(endpoint) = &t.lrs_endpoint {
+                    println!("\tlrs_endpoint: {endpoint}");
+                }
+            }
+        }
+        TenantsCommand::Add { name, secrets } => {
+            let tenant = tenants::add(conn, &name, &secrets)?;
+            println!("OK\nid: {}", tenant.id);
+        }
+        TenantsCommand::Update { id, name, secrets } => {
+            if name.is_none() && secrets.is_none() {
+                return Err(Failure("nothing to update: give --name and/or --secrets".into()));
+            }
+            tenants::update(conn, &id, TenantUpdate { name, secrets })?;
+            println!("OK");
+        }
+        TenantsCommand::UpdateLrsBasic {
+            id,
+            endpoint,
+            username,
+            password,
+        } => {
+            let lrs = LrsSettings {
+                endpoint,
+                username: Some(username),
+                password: Some(password),
+                ..Default::default()
+            };
+            tenants::update_lrs(conn, &id, lrs)?;
+            println!("OK");
+        }
+        TenantsCommand::UpdateLrsKc {
+            id,
+            endpoint,
+            kc_token_url,
+            kc_client_id,
+            kc_client_secret,
+            kc_username,
+            kc_password,
+        } => {
+            let lrs = LrsSettings {
+                endpoint,
+                kc_token_url: Some(kc_token_url),
+                kc_client_id: Some(kc_client_id),
+                kc_client_secret: Some(kc_client_secret),
+                kc_username: Some(kc_username),
+                kc_password: Some(kc_password),
+                ..Default::default()
+            };
+            tenants::update_lrs(conn, &id, lrs)?;
+            println!("OK");
+        }
+        TenantsCommand::Remove { id } => {
+            tenants::remove(conn, &id)?;
+            println!("OK");
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn run_settings(config: &Config, command: TenantSettingsCommand) -> Result<(), Failure> {
+    require_multitenancy(config)?;
+    let mut conn = connect(config)?;
+    let conn = &mut conn;
+    match command {
+        TenantSettingsCommand::List => {
+            let tenants = Tenant::all(conn)?;
+            let settings = TenantSetting::all(conn)?;
+            if settings.is_empty() {
+                eprintln!("No tenant settings exist");
+            }
+            for tenant in &tenants {
+                let mine: Vec<&TenantSetting> = settings.iter().filter(|s| s.tenant_id == tenant.id).collect();
+                if mine.is_empty() {
+                    continue;
+                }
+                println!("Tenant {} ({}):", tenant.name, tenant.id);
+                for s in mine {
+                    println!(
+                        "\tid: {}\n\t\tparam: {}\n\t\tvalue: {}\n\t\toverride: {}",
+                        s.id, s.param, s.value, s.is_override
+                    );
+                }
+            }
+        }
+        TenantSettingsCommand::Add {
+            tenant_id,
+            param,
+            value,
+            r#override,
+        } => {
+            let is_override = match r#override.as_str() {
+                "true" => true,
+                "false" => false,
+                other => return Err(Failure(format!("OVERRIDE must be true or false, not '{other}'"))),
+            };
+            let setting = tenants::add_setting(conn, &tenant_id, &param, &value, is_override)?;
+            println!("OK\nid: {}", setting.id);
+        }
+        TenantSettingsCommand::Remove { id } => {
+            tenants::remove_setting(conn, &id)?;
+            println!("OK");
+        }
+    }
+    Ok(())
+}

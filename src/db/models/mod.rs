@@ -1,0 +1,7 @@
+//! Rows of the schema and the queries on them; no HTTP, no validation beyond what the database enforces.
+
+pub mod meeting;
+pub mod server;
+pub mod setting;
+pub mod tenant;
+pub mod tenant_setting;

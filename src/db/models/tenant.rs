@@ -1,0 +1,84 @@
+//! A tenant row: a name (the first host label or path prefix), its secrets, and its LRS settings.
+
+use diesel::prelude::*;
+
+use crate::db::schema::tenants;
+use crate::db::{DbConnection, DbError};
+use crate::secret::Secret;
+
+/// A row of `tenants`. `secrets` holds the tenant's secrets joined by `:`, as Ruby Scalelite keeps them.
+#[derive(Queryable, Selectable, Identifiable, Insertable, AsChangeset, Debug, Clone, PartialEq)]
+#[diesel(table_name = tenants, treat_none_as_null = true)]
+pub struct Tenant {
+    pub id: String,
+    pub name: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub secrets: Secret,
+    pub lrs_endpoint: Option<String>,
+    pub lrs_username: Option<String>,
+    pub lrs_password: Option<String>,
+    pub kc_token_url: Option<String>,
+    pub kc_client_id: Option<String>,
+    pub kc_client_secret: Option<String>,
+    pub kc_username: Option<String>,
+    pub kc_password: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Tenant {
+    /// The tenant's secrets, one by one.
+    pub fn secret_list(&self) -> Vec<Secret> {
+        self.secrets
+            .expose()
+            .split(':')
+            .filter(|s| !s.is_empty())
+            .map(Secret::new)
+            .collect()
+    }
+
+    /// Every tenant, ordered by name.
+    pub fn all(conn: &mut DbConnection) -> Result<Vec<Tenant>, DbError> {
+        Ok(tenants::table
+            .order(tenants::name)
+            .select(Tenant::as_select())
+            .load(conn)?)
+    }
+
+    /// The tenant with this id.
+    pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Tenant>, DbError> {
+        Ok(tenants::table
+            .find(id)
+            .select(Tenant::as_select())
+            .first(conn)
+            .optional()?)
+    }
+
+    /// The tenant with this name.
+    pub fn find_by_name(conn: &mut DbConnection, name: &str) -> Result<Option<Tenant>, DbError> {
+        Ok(tenants::table
+            .filter(tenants::name.eq(name))
+            .select(Tenant::as_select())
+            .first(conn)
+            .optional()?)
+    }
+
+    /// Inserts a new tenant; a taken name is a unique violation.
+    pub fn insert(&self, conn: &mut DbConnection) -> Result<(), DbError> {
+        diesel::insert_into(tenants::table).values(self.clone()).execute(conn)?;
+        Ok(())
+    }
+
+    /// Writes every column back.
+    pub fn save(&self, conn: &mut DbConnection) -> Result<(), DbError> {
+        diesel::update(tenants::table.find(&self.id))
+            .set(self.clone())
+            .execute(conn)?;
+        Ok(())
+    }
+
+    /// Deletes the tenant and, by cascade, its settings; true if it existed.
+    pub fn delete(conn: &mut DbConnection, id: &str) -> Result<bool, DbError> {
+        Ok(diesel::delete(tenants::table.find(id)).execute(conn)? > 0)
+    }
+}

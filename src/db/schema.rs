@@ -1,0 +1,72 @@
+//! The one Diesel schema of both backends, in portable types (times are milliseconds since the epoch).
+
+diesel::table! {
+    servers (id) {
+        id -> Text,
+        url -> Text,
+        secret -> Text,
+        tag -> Nullable<Text>,
+        state -> Text,
+        online -> Bool,
+        load -> Nullable<Double>,
+        load_multiplier -> Double,
+        meetings -> Integer,
+        users -> Integer,
+        largest_meeting -> Integer,
+        videos -> Integer,
+        bbb_version -> Nullable<Text>,
+        checksum_algorithm -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    tenants (id) {
+        id -> Text,
+        name -> Text,
+        secrets -> Text,
+        lrs_endpoint -> Nullable<Text>,
+        lrs_username -> Nullable<Text>,
+        lrs_password -> Nullable<Text>,
+        kc_token_url -> Nullable<Text>,
+        kc_client_id -> Nullable<Text>,
+        kc_client_secret -> Nullable<Text>,
+        kc_username -> Nullable<Text>,
+        kc_password -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    tenant_settings (id) {
+        id -> Text,
+        tenant_id -> Text,
+        param -> Text,
+        value -> Text,
+        #[sql_name = "override"]
+        override_ -> Bool,
+    }
+}
+
+diesel::table! {
+    meetings (tenant_id, meeting_id) {
+        tenant_id -> Text,
+        meeting_id -> Text,
+        server_id -> Text,
+        moderator_pw -> Nullable<Text>,
+        voice_bridge -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    settings (key) {
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::joinable!(tenant_settings -> tenants (tenant_id));
+diesel::allow_tables_to_appear_in_same_query!(servers, tenants, tenant_settings, meetings, settings);

@@ -1,0 +1,11 @@
+//! Scalelite: a load balancer for BigBlueButton that makes a pool of BBB servers look like one.
+
+pub mod admin;
+pub mod api;
+pub mod app;
+pub mod bbb;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod secret;

@@ -1,0 +1,5 @@
+//! The `scalelite` binary: everything lives in the library; see `cli`.
+
+fn main() -> std::process::ExitCode {
+    scalelite::cli::main()
+}
