@@ -36,6 +36,18 @@ impl fmt::Display for Secret {
     }
 }
 
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Secret(value)
+    }
+}
+
+impl From<Secret> for String {
+    fn from(secret: Secret) -> Self {
+        secret.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,17 +67,5 @@ mod tests {
         assert_eq!(a.expose().len(), 64);
         assert!(a.expose().chars().all(|c| c.is_ascii_hexdigit()));
         assert_ne!(a, b);
-    }
-}
-
-impl From<String> for Secret {
-    fn from(value: String) -> Self {
-        Secret(value)
-    }
-}
-
-impl From<Secret> for String {
-    fn from(secret: Secret) -> Self {
-        secret.0
     }
 }

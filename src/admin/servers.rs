@@ -33,12 +33,13 @@ pub struct ServerUpdate {
 
 /// A server URL must be http(s) with a host.
 pub fn validate_url(url: &str) -> Result<(), AdminError> {
-    let parsed = url::Url::parse(url).map_err(|_| AdminError::bad_request(format!("Invalid server URL '{url}'")))?;
-    if !matches!(parsed.scheme(), "http" | "https") || !(url.starts_with("http://") || url.starts_with("https://")) {
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
         return Err(AdminError::bad_request(format!(
             "Server URL must start with http:// or https://: '{url}'"
         )));
     }
+    let parsed =
+        url::Url::parse(url).map_err(|e| AdminError::bad_request(format!("Invalid server URL '{url}': {e}")))?;
     if parsed.host_str().is_none_or(str::is_empty) {
         return Err(AdminError::bad_request(format!("Server URL has no host: '{url}'")));
     }
@@ -105,7 +106,7 @@ pub fn add_with_id(conn: &mut DbConnection, id: String, new: NewServer) -> Resul
     }
     let load_multiplier = match new.load_multiplier {
         None => 1.0,
-        Some(m) if m == 0.0 => 1.0,
+        Some(0.0) => 1.0,
         Some(m) => validate_multiplier(m)?,
     };
     let now = now_ms();

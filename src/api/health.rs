@@ -1,21 +1,29 @@
 //! `GET /health_check` (and `/`): `success` while the database answers and is migrated, 503 otherwise.
 
+use std::time::Duration;
+
 use actix_web::{web, HttpResponse};
 use diesel::RunQueryDsl;
 
 use crate::app::AppState;
 use crate::db::{self, DbError};
 
+/// How long the check waits for a database connection: a health check must answer quickly.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// Checks the database: a query and no pending migration.
 pub async fn health_check(state: web::Data<AppState>) -> HttpResponse {
-    let checked = db::run(&state.pool, |conn| {
-        diesel::sql_query("SELECT 1").execute(conn)?;
-        if db::has_pending_migrations(conn)? {
+    let pool = state.pool.clone();
+    let checked = web::block(move || {
+        let mut conn = pool.get_timeout(CHECK_TIMEOUT)?;
+        diesel::sql_query("SELECT 1").execute(&mut conn)?;
+        if db::has_pending_migrations(&mut conn)? {
             return Err(DbError::Migration("migrations are pending".into()));
         }
         Ok(())
     })
-    .await;
+    .await
+    .unwrap_or(Err(DbError::Cancelled));
     match checked {
         Ok(()) => HttpResponse::Ok()
             .content_type("text/plain; charset=utf-8")

@@ -16,7 +16,7 @@ use crate::db::{self, DbConnection};
 
 /// A load balancer for BigBlueButton.
 #[derive(Parser, Debug)]
-#[command(name = "scalelite", version, about, args_conflicts_with_subcommands = true)]
+#[command(name = "scalelite", version, about)]
 pub struct Cli {
     /// A TOML file with configuration keys (lower-case variable names); the environment wins over it.
     #[arg(long, global = true, env = "SCALELITE_CONFIG", value_name = "FILE")]
@@ -64,6 +64,7 @@ enum ServersCommand {
         /// The server's shared secret (`bbb-conf --secret`)
         secret: String,
         /// Load multiplier (a higher one for a weaker server)
+        #[arg(allow_negative_numbers = true)]
         load_multiplier: Option<String>,
         /// Tag, for meta_server-tag
         tag: Option<String>,
@@ -75,7 +76,7 @@ enum ServersCommand {
         url: Option<String>,
         #[arg(long)]
         secret: Option<String>,
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         load_multiplier: Option<String>,
         #[arg(long)]
         tag: Option<String>,
@@ -104,7 +105,11 @@ enum ServersCommand {
         skip_end_calls: bool,
     },
     /// Set a server's load multiplier (0 becomes 1.0).
-    LoadMultiplier { id: String, load_multiplier: String },
+    LoadMultiplier {
+        id: String,
+        #[arg(allow_negative_numbers = true)]
+        load_multiplier: String,
+    },
     /// Set a server's tag; without a tag, remove it.
     Tag { id: String, tag: Option<String> },
     /// Make the pool match a YAML file (Ruby Scalelite's servers:sync format); `-` reads standard input.

@@ -1,0 +1,285 @@
+//! Test harness: a fresh database per test on either backend, the app on a real loopback port, the CLI
+//! binary, and signing helpers.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::process::{Command, Output, Stdio};
+
+use actix_web::{web, App, HttpServer};
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use scalelite::app::{configure_app, prepare};
+use scalelite::bbb::checksum::{self, Algorithm};
+use scalelite::config::Config;
+use scalelite::secret::Secret;
+
+/// The load-balancer secret of test apps.
+pub const SECRET: &str = "test-loadbalancer-secret";
+
+/// Which database a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates `mod NAME { sqlite, postgres }` tests calling the async `NAME(Backend)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[actix_web::test]
+            async fn sqlite() {
+                super::$name($crate::common::Backend::Sqlite).await
+            }
+            #[actix_web::test]
+            async fn postgres() {
+                super::$name($crate::common::Backend::Postgres).await
+            }
+        }
+    )*};
+}
+
+/// Generates `mod NAME { sqlite, postgres }` tests calling the blocking `NAME(Backend)`.
+#[macro_export]
+macro_rules! on_both_backends_blocking {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name($crate::common::Backend::Sqlite)
+            }
+            #[test]
+            fn postgres() {
+                super::$name($crate::common::Backend::Postgres)
+            }
+        }
+    )*};
+}
+
+/// The PostgreSQL server the test command started (`tests/run.sh`), as a URL to its maintenance database.
+pub fn postgres_admin_url() -> String {
+    std::env::var("SCALELITE_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!(
+            "SCALELITE_TEST_POSTGRES_URL is not set. Run the suite with `bash tests/run.sh`, which starts a \
+             throwaway PostgreSQL, or point the variable at a PostgreSQL database (postgres://USER@HOST:PORT/postgres)."
+        )
+    })
+}
+
+/// A fresh database, removed when dropped.
+pub struct TestDb {
+    pub backend: Backend,
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_name: Option<String>,
+}
+
+impl TestDb {
+    pub fn new(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}", dir.path().join("scalelite.sqlite3").display());
+                TestDb {
+                    backend,
+                    url,
+                    _dir: Some(dir),
+                    pg_name: None,
+                }
+            }
+            Backend::Postgres => {
+                let admin = postgres_admin_url();
+                let name = format!("scalelite_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = PgConnection::establish(&admin)
+                    .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL at SCALELITE_TEST_POSTGRES_URL: {e}"));
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .unwrap();
+                let url = replace_database(&admin, &name);
+                TestDb {
+                    backend,
+                    url,
+                    _dir: None,
+                    pg_name: Some(name),
+                }
+            }
+        }
+    }
+
+    /// Makes the database unreachable for everyone (PostgreSQL: drops it, ending its connections).
+    pub fn destroy(&mut self) {
+        if let Some(name) = self.pg_name.take() {
+            let mut conn = PgConnection::establish(&postgres_admin_url()).unwrap();
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .unwrap();
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = self.pg_name.take() {
+            if let Ok(mut conn) = PgConnection::establish(&postgres_admin_url()) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn);
+            }
+        }
+    }
+}
+
+/// The same URL with another database name.
+fn replace_database(url: &str, name: &str) -> String {
+    let mut parsed = url::Url::parse(url).expect("SCALELITE_TEST_POSTGRES_URL is a URL");
+    parsed.set_path(&format!("/{name}"));
+    parsed.to_string()
+}
+
+/// Configuration for a test: the database, the test secret, and any extra keys.
+pub fn config(db: &TestDb, extra: &[(&str, &str)]) -> Config {
+    let mut values: HashMap<String, String> = HashMap::new();
+    values.insert("DATABASE_URL".into(), db.url.clone());
+    values.insert("LOADBALANCER_SECRET".into(), SECRET.into());
+    for (k, v) in extra {
+        values.insert(k.to_string(), v.to_string());
+    }
+    Config::load(&values).unwrap()
+}
+
+/// Scalelite running in this test's actix system, on a loopback port.
+pub struct TestApp {
+    pub db: TestDb,
+    pub base: String,
+    pub client: awc::Client,
+    server: actix_web::dev::ServerHandle,
+}
+
+impl TestApp {
+    pub async fn start(backend: Backend) -> TestApp {
+        TestApp::start_with(backend, &[]).await
+    }
+
+    pub async fn start_with(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
+        let db = TestDb::new(backend);
+        let prepared = prepare(config(&db, extra)).unwrap();
+        let state = web::Data::new(prepared.state);
+        let server = HttpServer::new(move || App::new().configure(|cfg| configure_app(cfg, state.clone())))
+            .workers(1)
+            .disable_signals()
+            .bind("127.0.0.1:0")
+            .unwrap();
+        let address = server.addrs()[0];
+        let server = server.run();
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        TestApp {
+            db,
+            base: format!("http://{address}"),
+            client: awc::Client::default(),
+            server: handle,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn stop(self) {
+        self.server.stop(true).await;
+    }
+}
+
+/// A checksum as a client computes it (the admin API covers the body too).
+pub fn sign(algorithm: Algorithm, call: &str, query: &str, body: &str, secret: &str) -> String {
+    checksum::sign(algorithm, call, query, body.as_bytes(), &Secret::new(secret))
+}
+
+/// A response, read whole.
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// The text of a child of `<response>`.
+    pub fn xml(&self, name: &str) -> Option<String> {
+        let doc = roxmltree::Document::parse(&self.body).unwrap_or_else(|e| panic!("not XML ({e}): {}", self.body));
+        doc.root_element()
+            .children()
+            .find(|n| n.has_tag_name(name))
+            .map(|n| n.text().unwrap_or("").to_string())
+    }
+}
+
+/// Sends a request and reads the reply.
+pub async fn send(request: awc::ClientRequest, body: Option<(&str, &str)>) -> Reply {
+    let sent = match body {
+        Some((content_type, body)) => request
+            .insert_header(("Content-Type", content_type))
+            .send_body(body.to_string()),
+        None => request.send(),
+    };
+    let mut response = sent.await.unwrap();
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let body = String::from_utf8(response.body().limit(16 << 20).await.unwrap().to_vec()).unwrap();
+    Reply {
+        status,
+        content_type,
+        body,
+    }
+}
+
+/// The `scalelite` binary with a clean environment: only the given variables.
+pub fn scalelite(env: &[(&str, &str)], args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_scalelite"));
+    command.env_clear().args(args).stdin(Stdio::null());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command
+}
+
+/// Runs the CLI against a test database.
+pub fn cli(db: &TestDb, args: &[&str]) -> Output {
+    cli_with(db, &[], args)
+}
+
+/// Runs the CLI against a test database with extra variables.
+pub fn cli_with(db: &TestDb, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut vars = vec![("DATABASE_URL", db.url.as_str())];
+    vars.extend_from_slice(env);
+    scalelite(&vars, args).output().unwrap()
+}
+
+/// Standard output as text, after checking the command succeeded.
+pub fn ok(output: Output) -> String {
+    assert!(
+        output.status.success(),
+        "command failed ({:?}):\nstdout: {}\nstderr: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// Standard error as text, after checking the command failed with status 1.
+pub fn fails(output: Output) -> String {
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "command should fail:\nstdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stderr).unwrap()
+}
