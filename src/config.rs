@@ -40,6 +40,8 @@ pub const KEYS: &[Key] = &[
     Key { name: "POLL_INTERVAL", default: "60", meaning: "Seconds between two polls of a BBB server" },
     Key { name: "LOAD_MIN_USER_COUNT", default: "15", meaning: "Users a new meeting counts for at least, while it is young" },
     Key { name: "LOAD_JOIN_BUFFER_TIME", default: "15", meaning: "Minutes during which a new meeting counts for LOAD_MIN_USER_COUNT at least" },
+    Key { name: "LOAD_VIDEO_WEIGHT", default: "1.0", meaning: "Extra users one webcam stream counts for in a server's load" },
+    Key { name: "LOAD_VOICE_WEIGHT", default: "0.0", meaning: "Extra users one user in voice counts for in a server's load" },
     Key { name: "MAX_MEETING_DURATION", default: "0", meaning: "Minutes; forces the duration of every meeting (0: off)" },
     Key { name: "DEFAULT_MEETING_TTL", default: "86400", meaning: "Seconds after which a meeting is forgotten in any case" },
     Key { name: "VOICE_BRIDGE_LEN", default: "9", meaning: "Digits of a generated voice bridge" },
@@ -169,6 +171,8 @@ pub struct Config {
     pub poll_interval: Duration,
     pub load_min_user_count: u32,
     pub load_join_buffer_time: Duration,
+    pub load_video_weight: f64,
+    pub load_voice_weight: f64,
     pub max_meeting_duration: u32,
     pub default_meeting_ttl: Duration,
     pub voice_bridge_len: u32,
@@ -361,6 +365,8 @@ impl Config {
             poll_interval: r.seconds("POLL_INTERVAL", 60.0)?,
             load_min_user_count: r.number("LOAD_MIN_USER_COUNT", 15, 0, "a whole number of users")?,
             load_join_buffer_time: r.minutes("LOAD_JOIN_BUFFER_TIME", 15)?,
+            load_video_weight: r.number("LOAD_VIDEO_WEIGHT", 1.0, 0.0, "a number of users, 0 or more")?,
+            load_voice_weight: r.number("LOAD_VOICE_WEIGHT", 0.0, 0.0, "a number of users, 0 or more")?,
             max_meeting_duration: r.number("MAX_MEETING_DURATION", 0, 0, "a whole number of minutes (0: off)")?,
             default_meeting_ttl: Duration::from_secs(r.number(
                 "DEFAULT_MEETING_TTL",
@@ -403,6 +409,22 @@ impl Config {
             build_number: r.text("BUILD_NUMBER"),
             default_locale: r.text_or("DEFAULT_LOCALE", "en"),
         })
+    }
+
+    /// How the balancer weighs meetings.
+    pub fn load_weights(&self) -> crate::balancer::LoadWeights {
+        crate::balancer::LoadWeights {
+            min_users: f64::from(self.load_min_user_count),
+            join_buffer: self.load_join_buffer_time,
+            video: self.load_video_weight,
+            voice: self.load_voice_weight,
+        }
+    }
+
+    /// How long a new meeting may be missing from its server's list before the poller forgets it: long enough
+    /// for the create to reach the server and for two polls to see it.
+    pub fn new_meeting_grace(&self) -> Duration {
+        (self.poll_interval * 2).max(Duration::from_secs(60))
     }
 
     /// The algorithm for calls to BBB servers: the strongest accepted one, as Ruby Scalelite does.

@@ -3,9 +3,11 @@
 pub mod admin;
 pub mod api;
 pub mod app;
+pub mod balancer;
 pub mod bbb;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod pool;
 pub mod secret;

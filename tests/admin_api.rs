@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use common::{send, sign, Backend, Reply, TestApp, SECRET};
 use scalelite::bbb::checksum::{self, Algorithm};
-use scalelite::db::models::meeting::Meeting;
 use scalelite::secret::Secret;
 use serde_json::{json, Value};
 
@@ -261,24 +260,13 @@ async fn recording_bbb(secret: &'static str) -> (String, Arc<Mutex<Vec<String>>>
 }
 
 fn place_meetings(app: &TestApp, server_id: &str, ids: &[&str]) {
-    let mut conn = scalelite::db::connect(&scalelite::db::url::DatabaseUrl::parse(&app.db.url).unwrap()).unwrap();
     for id in ids {
-        Meeting {
-            tenant_id: String::new(),
-            meeting_id: id.to_string(),
-            server_id: server_id.to_string(),
-            moderator_pw: Some("mp".into()),
-            voice_bridge: None,
-            created_at: 0,
-        }
-        .insert(&mut conn)
-        .unwrap();
+        common::place_meeting(&app.db, server_id, id, Some("mp"));
     }
 }
 
 fn meetings_on(app: &TestApp, server_id: &str) -> usize {
-    let mut conn = scalelite::db::connect(&scalelite::db::url::DatabaseUrl::parse(&app.db.url).unwrap()).unwrap();
-    Meeting::on_server(&mut conn, server_id).unwrap().len()
+    common::meetings_on(&app.db, server_id)
 }
 
 async fn panics_a_server(backend: Backend) {

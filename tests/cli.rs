@@ -9,8 +9,6 @@ use std::process::Stdio;
 
 use common::{cli, cli_with, fails, ok, scalelite, send, sign, Backend, TestApp, TestDb, SECRET};
 use scalelite::bbb::checksum::Algorithm;
-use scalelite::db::models::meeting::Meeting;
-use scalelite::db::url::DatabaseUrl;
 use serde_json::Value;
 
 /// The id printed by `add` (`OK\nid: …`).
@@ -44,21 +42,11 @@ async fn server_info(app: &TestApp, id: &str) -> Value {
 }
 
 fn place_meeting(db: &TestDb, server_id: &str, meeting_id: &str) {
-    let mut conn = scalelite::db::connect(&DatabaseUrl::parse(&db.url).unwrap()).unwrap();
-    let meeting = Meeting {
-        tenant_id: String::new(),
-        meeting_id: meeting_id.into(),
-        server_id: server_id.into(),
-        moderator_pw: None,
-        voice_bridge: None,
-        created_at: 0,
-    };
-    meeting.insert(&mut conn).unwrap();
+    common::place_meeting(db, server_id, meeting_id, None);
 }
 
 fn meetings_on(db: &TestDb, server_id: &str) -> usize {
-    let mut conn = scalelite::db::connect(&DatabaseUrl::parse(&db.url).unwrap()).unwrap();
-    Meeting::on_server(&mut conn, server_id).unwrap().len()
+    common::meetings_on(db, server_id)
 }
 
 async fn server_changes_show_in_the_cli_and_the_admin_api(backend: Backend) {

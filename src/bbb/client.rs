@@ -68,34 +68,66 @@ impl BbbClient {
         BbbClient { http }
     }
 
+    /// Sends a signed call and returns the body of any BBB answer, `SUCCESS` or `FAILED`. A body, if given,
+    /// is POSTed as XML; `timeout` replaces the client's response timeout.
+    pub async fn call(
+        &self,
+        target: &Target<'_>,
+        call: &str,
+        params: &[(&str, &str)],
+        xml_body: Option<bytes::Bytes>,
+        timeout: Option<Duration>,
+    ) -> Result<String, CallError> {
+        let url = signed_url(target, call, params);
+        let mut request = match xml_body {
+            Some(_) => self.http.post(url).insert_header(("Content-Type", "application/xml")),
+            None => self.http.get(url),
+        };
+        if let Some(timeout) = timeout {
+            request = request.timeout(timeout);
+        }
+        let sent = match xml_body {
+            Some(body) => request.send_body(body).await,
+            None => request.send().await,
+        };
+        let mut response = sent.map_err(|e| CallError::Transport(e.to_string()))?;
+        let body = response.body().limit(64 << 20).await.map_err(|e| CallError::Transport(e.to_string()))?;
+        let text = String::from_utf8(body.to_vec()).map_err(|_| CallError::BadResponse("not UTF-8".into()))?;
+        match check_returncode(&text) {
+            Ok(()) | Err(CallError::Failed { .. }) => Ok(text),
+            Err(e) => Err(e),
+        }
+    }
+
     /// GETs a signed call and returns the body of a `SUCCESS` answer.
     pub async fn get(&self, target: &Target<'_>, call: &str, params: &[(&str, &str)]) -> Result<String, CallError> {
-        let url = signed_url(target, call, params);
-        let mut response = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| CallError::Transport(e.to_string()))?;
-        let body = response
-            .body()
-            .limit(64 << 20)
-            .await
-            .map_err(|e| CallError::Transport(e.to_string()))?;
-        let text = String::from_utf8(body.to_vec()).map_err(|_| CallError::BadResponse("not UTF-8".into()))?;
+        let text = self.call(target, call, params, None, None).await?;
         check_returncode(&text)?;
         Ok(text)
+    }
+
+    /// GETs the API index (`<url>/?checksum=…`), which carries `bbbVersion`.
+    pub async fn index(&self, target: &Target<'_>) -> Result<String, CallError> {
+        let sum = checksum::sign(target.algorithm, "", "", b"", target.secret);
+        let slash = if target.url.ends_with('/') { "" } else { "/" };
+        let url = format!("{}{slash}?checksum={sum}", target.url);
+        let mut response = self.http.get(url).send().await.map_err(|e| CallError::Transport(e.to_string()))?;
+        let body = response.body().limit(1 << 20).await.map_err(|e| CallError::Transport(e.to_string()))?;
+        String::from_utf8(body.to_vec()).map_err(|_| CallError::BadResponse("not UTF-8".into()))
     }
 }
 
 /// Checks that a BBB document says `SUCCESS`, or returns its messageKey and message.
 pub fn check_returncode(xml: &str) -> Result<(), CallError> {
     let doc = roxmltree::Document::parse(xml).map_err(|e| CallError::BadResponse(e.to_string()))?;
+    check_returncode_doc(&doc)
+}
+
+/// [`check_returncode`] on a parsed document.
+pub fn check_returncode_doc(doc: &roxmltree::Document<'_>) -> Result<(), CallError> {
     let root = doc.root_element();
     let child = |name: &str| {
-        root.children()
-            .find(|n| n.has_tag_name(name))
-            .map(|n| n.text().unwrap_or("").trim().to_string())
+        root.children().find(|n| n.has_tag_name(name)).map(|n| n.text().unwrap_or("").trim().to_string())
     };
     match child("returncode").as_deref() {
         Some("SUCCESS") => Ok(()),

@@ -2,5 +2,6 @@
 
 pub mod checksum;
 pub mod client;
+pub mod meetings;
 pub mod params;
 pub mod xml;

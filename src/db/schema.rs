@@ -54,10 +54,22 @@ diesel::table! {
     meetings (tenant_id, meeting_id) {
         tenant_id -> Text,
         meeting_id -> Text,
+        bbb_meeting_id -> Text,
         server_id -> Text,
         moderator_pw -> Nullable<Text>,
         voice_bridge -> Nullable<Text>,
         created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    meeting_callbacks (bbb_meeting_id) {
+        bbb_meeting_id -> Text,
+        tenant_id -> Text,
+        recording_ready_url -> Nullable<Text>,
+        analytics_callback_url -> Nullable<Text>,
+        secret_fingerprint -> Nullable<Text>,
+        updated_at -> BigInt,
     }
 }
 
@@ -69,4 +81,4 @@ diesel::table! {
 }
 
 diesel::joinable!(tenant_settings -> tenants (tenant_id));
-diesel::allow_tables_to_appear_in_same_query!(servers, tenants, tenant_settings, meetings, settings);
+diesel::allow_tables_to_appear_in_same_query!(servers, tenants, tenant_settings, meetings, meeting_callbacks, settings);

@@ -283,3 +283,27 @@ pub fn fails(output: Output) -> String {
     );
     String::from_utf8(output.stderr).unwrap()
 }
+
+/// A connection to a test database.
+pub fn connect(db: &TestDb) -> scalelite::db::DbConnection {
+    scalelite::db::connect(&scalelite::db::url::DatabaseUrl::parse(&db.url).unwrap()).unwrap()
+}
+
+/// Puts a meeting row on a server, as if it had been created there.
+pub fn place_meeting(db: &TestDb, server_id: &str, meeting_id: &str, moderator_pw: Option<&str>) {
+    let meeting = scalelite::db::models::meeting::Meeting {
+        tenant_id: String::new(),
+        meeting_id: meeting_id.into(),
+        bbb_meeting_id: meeting_id.into(),
+        server_id: server_id.into(),
+        moderator_pw: moderator_pw.map(String::from),
+        voice_bridge: None,
+        created_at: scalelite::db::now_ms(),
+    };
+    meeting.insert(&mut connect(db)).unwrap();
+}
+
+/// How many meeting rows a server has.
+pub fn meetings_on(db: &TestDb, server_id: &str) -> usize {
+    scalelite::db::models::meeting::Meeting::on_server(&mut connect(db), server_id).unwrap().len()
+}

@@ -48,6 +48,7 @@ CREATE TABLE tenant_settings (
 CREATE TABLE meetings (
     tenant_id TEXT NOT NULL DEFAULT '',
     meeting_id TEXT NOT NULL,
+    bbb_meeting_id TEXT NOT NULL UNIQUE,
     server_id TEXT NOT NULL,
     moderator_pw TEXT,
     voice_bridge TEXT UNIQUE,
@@ -55,6 +56,16 @@ CREATE TABLE meetings (
     PRIMARY KEY (tenant_id, meeting_id)
 );
 CREATE INDEX meetings_server_id ON meetings (server_id);
+
+-- What a meeting's create asked for callbacks; kept after the meeting ends, for the recording-ready callback.
+CREATE TABLE meeting_callbacks (
+    bbb_meeting_id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL DEFAULT '',
+    recording_ready_url TEXT,
+    analytics_callback_url TEXT,
+    secret_fingerprint TEXT,
+    updated_at BIGINT NOT NULL
+);
 
 CREATE TABLE settings (
     key TEXT PRIMARY KEY,

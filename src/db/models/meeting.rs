@@ -11,6 +11,8 @@ use crate::db::{DbConnection, DbError};
 pub struct Meeting {
     pub tenant_id: String,
     pub meeting_id: String,
+    /// The meeting ID the BBB server knows (tenant meetings get a prefix, so tenants may share IDs).
+    pub bbb_meeting_id: String,
     pub server_id: String,
     pub moderator_pw: Option<String>,
     pub voice_bridge: Option<String>,
