@@ -1,5 +1,6 @@
 //! Scalelite: a load balancer for BigBlueButton that makes a pool of BBB servers look like one.
 
+pub mod actors;
 pub mod admin;
 pub mod api;
 pub mod app;
@@ -9,5 +10,6 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod fake_bbb;
 pub mod pool;
 pub mod secret;

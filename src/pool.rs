@@ -10,6 +10,8 @@ use crate::bbb::checksum::Algorithm;
 use crate::bbb::client::Target;
 use crate::db::models::meeting::Meeting;
 use crate::db::models::server::{Server, ServerState};
+use crate::db::models::tenant::Tenant;
+use crate::db::models::tenant_setting::TenantSetting;
 use crate::secret::Secret;
 
 /// How long a cached meeting is trusted before it is read from the database again.
@@ -42,7 +44,11 @@ impl ServerView {
 
     /// How to call this server.
     pub fn target(&self) -> Target<'_> {
-        Target { url: &self.url, secret: &self.secret, algorithm: self.algorithm }
+        Target {
+            url: &self.url,
+            secret: &self.secret,
+            algorithm: self.algorithm,
+        }
     }
 
     /// Whether its meetings can be joined: online and not disabled (cordoned is fine).
@@ -51,10 +57,43 @@ impl ServerView {
     }
 }
 
-/// Every server, by id.
+/// A tenant as handlers need it: its secrets and its create/join settings.
+#[derive(Clone, Debug, Default)]
+pub struct TenantView {
+    pub id: String,
+    pub name: String,
+    pub secrets: Vec<Secret>,
+    /// Parameters the front-end may override.
+    pub defaults: Vec<(String, String)>,
+    /// Parameters that replace the front-end's.
+    pub overrides: Vec<(String, String)>,
+}
+
+impl TenantView {
+    pub fn from_rows(tenant: &Tenant, settings: &[TenantSetting]) -> TenantView {
+        let mine = settings.iter().filter(|s| s.tenant_id == tenant.id);
+        let (overrides, defaults): (Vec<&TenantSetting>, Vec<&TenantSetting>) = mine.partition(|s| s.is_override);
+        let pairs = |list: Vec<&TenantSetting>| list.iter().map(|s| (s.param.clone(), s.value.clone())).collect();
+        TenantView {
+            id: tenant.id.clone(),
+            name: tenant.name.clone(),
+            secrets: tenant.secret_list(),
+            defaults: pairs(defaults),
+            overrides: pairs(overrides),
+        }
+    }
+
+    /// The prefix of this tenant's meeting IDs on the BBB servers: tenants may use the same IDs.
+    pub fn bbb_meeting_id(&self, meeting_id: &str) -> String {
+        format!("{}~{meeting_id}", self.name)
+    }
+}
+
+/// Every server by id, and every tenant by name.
 #[derive(Default, Debug)]
 pub struct PoolView {
     pub servers: HashMap<String, Arc<ServerView>>,
+    pub tenants: HashMap<String, Arc<TenantView>>,
 }
 
 /// A meeting as handlers need it.
@@ -83,6 +122,11 @@ impl Shared {
         *self.view.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(view);
     }
 
+    /// A tenant by name.
+    pub fn tenant(&self, name: &str) -> Option<Arc<TenantView>> {
+        self.view().tenants.get(name).cloned()
+    }
+
     /// A server by id.
     pub fn server(&self, id: &str) -> Option<Arc<ServerView>> {
         self.view().servers.get(id).cloned()
@@ -102,7 +146,13 @@ impl Shared {
         if tenant.len() > 100_000 {
             tenant.retain(|_, m| m.fetched.elapsed() < MEETING_CACHE_TTL);
         }
-        tenant.insert(meeting.meeting_id.clone(), CachedMeeting { meeting, fetched: Instant::now() });
+        tenant.insert(
+            meeting.meeting_id.clone(),
+            CachedMeeting {
+                meeting,
+                fetched: Instant::now(),
+            },
+        );
     }
 
     /// Drops a meeting from the cache (ended, forgotten, moved).

@@ -9,6 +9,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
+use crate::actors::scheduler::Reload;
 use crate::admin::{servers, tenants};
 use crate::app::AppState;
 use crate::bbb::checksum;
@@ -112,7 +113,11 @@ async fn call(
                 .into(),
         );
     }
-    Ok(run(action, input, &state).await?)
+    let answer = run(action, input, &state).await?;
+    if action.method() == Method::POST {
+        state.scheduler.do_send(Reload);
+    }
+    Ok(answer)
 }
 
 fn is_json(request: &HttpRequest) -> bool {
@@ -277,6 +282,7 @@ async fn run(action: Action, input: Input, state: &AppState) -> Result<HttpRespo
             let keep_state = flag(&input.body, "keep_state")? || flag(input.object("server")?, "keep_state")?;
             let shown = id.clone();
             let (server, meetings) = on_db(state, move |c| servers::panic(c, &id, keep_state)).await?;
+            state.shared.forget_server(&server.id);
             let client = BbbClient::new(state.config.connect_timeout, state.config.response_timeout);
             servers::end_meetings(&client, &server, &meetings).await;
             let what = if keep_state {

@@ -1,24 +1,83 @@
-//! The BBB API routes (`/bigbluebutton/api/…`) and the health check.
+//! The BBB API routes (`/bigbluebutton/api/…`, and `/<tenant>/bigbluebutton/api/…` with multitenancy) and the
+//! health check. Every call is checked by [`request::check`], then handled by its module.
 
+pub mod create;
+pub mod get_meetings;
 pub mod health;
 pub mod index;
+pub mod join;
+pub mod meetings;
+pub mod policy;
+pub mod proxy;
+pub mod request;
 
-use actix_web::web;
+use actix_web::http::Method;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use bytes::Bytes;
 
+use crate::app::AppState;
 use crate::error::BbbError;
+use request::BodyKind;
 
 /// Routes of the BBB API and the health check.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health_check", web::get().to(health::health_check))
         .route("/", web::to(health::health_check))
         .service(
-            web::resource(["/bigbluebutton/api", "/bigbluebutton/api/"])
-                .route(web::get().to(index::index))
-                .route(web::post().to(index::index)),
-        );
+            web::resource([
+                "/bigbluebutton/api",
+                "/bigbluebutton/api/",
+                "/{tenant}/bigbluebutton/api",
+                "/{tenant}/bigbluebutton/api/",
+            ])
+            .route(web::get().to(index::index))
+            .route(web::post().to(index::index)),
+        )
+        .route("/bigbluebutton/api/{call}", web::to(call))
+        .route("/{tenant}/bigbluebutton/api/{call}", web::to(call));
 }
 
 /// Anything Scalelite does not serve: BBB's `unsupportedRequest`.
-pub async fn unsupported_request() -> actix_web::HttpResponse {
-    actix_web::ResponseError::error_response(&BbbError::unsupported_request())
+pub async fn unsupported_request() -> HttpResponse {
+    BbbError::unsupported_request().error_response()
+}
+
+const FORM: &[BodyKind] = &[BodyKind::Form];
+const FORM_OR_XML: &[BodyKind] = &[BodyKind::Form, BodyKind::Xml];
+const XML: &[BodyKind] = &[BodyKind::Xml];
+
+/// Checks and dispatches one BBB API call.
+async fn call(request: HttpRequest, body: Bytes, state: web::Data<AppState>) -> HttpResponse {
+    let name = request.match_info().get("call").unwrap_or_default().to_string();
+    let path_tenant = request.match_info().get("tenant").map(String::from);
+    if path_tenant.is_some() && !state.config.multitenancy_enabled {
+        return BbbError::unsupported_request().error_response();
+    }
+    let method = request.method().clone();
+    let get_or_post = method == Method::GET || method == Method::POST;
+    let accepts = match name.as_str() {
+        "create" if get_or_post => FORM_OR_XML,
+        "join" | "sendChatMessage" if method == Method::GET => FORM,
+        "insertDocument" if method == Method::POST => XML,
+        "end" | "isMeetingRunning" | "getMeetingInfo" | "getMeetings" if get_or_post => FORM,
+        _ => return BbbError::unsupported_request().error_response(),
+    };
+    if name == "getMeetings" && state.config.get_meetings_api_disabled {
+        return get_meetings::no_meetings();
+    }
+    let checked = match request::check(&name, &request, body, &state, path_tenant.as_deref(), accepts) {
+        Ok(checked) => checked,
+        Err(e) => return e.error_response(),
+    };
+    let answer = match name.as_str() {
+        "create" => create::create(&state, checked).await,
+        "join" => join::join(&state, checked).await,
+        "end" => proxy::end(&state, checked).await,
+        "isMeetingRunning" => proxy::is_meeting_running(&state, checked).await,
+        "getMeetingInfo" => proxy::get_meeting_info(&state, checked).await,
+        "getMeetings" => get_meetings::get_meetings(&state, checked).await,
+        "insertDocument" => proxy::insert_document(&state, checked).await,
+        _ => proxy::send_chat_message(&state, checked).await,
+    };
+    answer.unwrap_or_else(|e| e.error_response())
 }

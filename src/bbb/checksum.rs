@@ -151,8 +151,21 @@ pub fn verify(
     body: &[u8],
     secrets: &[Secret],
     allowed: &[Algorithm],
-) -> Result<(), ChecksumError> {
+) -> Result<usize, ChecksumError> {
     let given = find_checksum(raw_query)?;
+    verify_given(given, call, raw_query, body, secrets, allowed)
+}
+
+/// Checks a given checksum over `call + signed_query (without checksum parameters) + body + secret`, for each
+/// secret, every comparison in constant time. Returns the index of the secret that matched.
+pub fn verify_given(
+    given: &str,
+    call: &str,
+    signed_query: &str,
+    body: &[u8],
+    secrets: &[Secret],
+    allowed: &[Algorithm],
+) -> Result<usize, ChecksumError> {
     let algorithm = Algorithm::from_hex_len(given.len()).ok_or(ChecksumError::Malformed)?;
     if !allowed.contains(&algorithm) {
         return Err(ChecksumError::AlgorithmNotAllowed);
@@ -162,17 +175,22 @@ pub fn verify(
         return Err(ChecksumError::NoSecrets);
     }
     let mut pieces = Vec::with_capacity(16);
-    let mut matched = subtle::Choice::from(0);
-    for secret in secrets {
+    let mut matched = None;
+    for (index, secret) in secrets.iter().enumerate() {
         pieces.clear();
-        signed_pieces(call, raw_query, body, secret.expose(), &mut pieces);
-        matched |= algorithm.digest(&pieces).ct_eq(&given);
+        signed_pieces(call, signed_query, body, secret.expose(), &mut pieces);
+        let same = bool::from(algorithm.digest(&pieces).ct_eq(&given));
+        if same && matched.is_none() {
+            matched = Some(index);
+        }
     }
-    if bool::from(matched) {
-        Ok(())
-    } else {
-        Err(ChecksumError::Mismatch)
-    }
+    matched.ok_or(ChecksumError::Mismatch)
+}
+
+/// A short, stable name for a secret that does not reveal it: the first 16 hex digits of its SHA-256.
+pub fn fingerprint(secret: &Secret) -> String {
+    let digest = Algorithm::Sha256.digest(&[secret.expose().as_bytes()]);
+    hex::encode(&digest[..8])
 }
 
 #[cfg(test)]
@@ -238,8 +256,8 @@ mod tests {
         let sum = sign(Algorithm::Sha256, "create", DOCS_QUERY, b"", &s[0]);
         let last = format!("{DOCS_QUERY}&checksum={sum}");
         let first = format!("checksum={}&{DOCS_QUERY}", sum.to_uppercase());
-        assert_eq!(verify("create", &last, b"", &s, &Algorithm::ALL), Ok(()));
-        assert_eq!(verify("create", &first, b"", &s, &Algorithm::ALL), Ok(()));
+        assert_eq!(verify("create", &last, b"", &s, &Algorithm::ALL), Ok(0));
+        assert_eq!(verify("create", &first, b"", &s, &Algorithm::ALL), Ok(0));
     }
 
     #[test]
@@ -248,12 +266,12 @@ mod tests {
         let sum = sign(Algorithm::Sha1, "getMeetings", "", b"", &s[0]);
         assert_eq!(
             verify("getMeetings", &format!("&checksum={sum}"), b"", &s, &Algorithm::ALL),
-            Ok(())
+            Ok(0)
         );
         let sum = sign(Algorithm::Sha1, "join", "&fullName=a", b"", &s[0]);
         assert_eq!(
             verify("join", &format!("&fullName=a&checksum={sum}"), b"", &s, &Algorithm::ALL),
-            Ok(())
+            Ok(0)
         );
     }
 
@@ -263,7 +281,7 @@ mod tests {
         let sum = sign(Algorithm::Sha512, "getMeetings", "", b"", &s[1]);
         assert_eq!(
             verify("getMeetings", &format!("checksum={sum}"), b"", &s, &Algorithm::ALL),
-            Ok(())
+            Ok(1)
         );
     }
 
@@ -317,7 +335,7 @@ mod tests {
         let body = br#"{"server":{"url":"https://a/bigbluebutton/api","secret":"x"}}"#;
         let sum = sign(Algorithm::Sha256, "addServer", "", body, &s[0]);
         let query = format!("checksum={sum}");
-        assert_eq!(verify("addServer", &query, body, &s, &Algorithm::ALL), Ok(()));
+        assert_eq!(verify("addServer", &query, body, &s, &Algorithm::ALL), Ok(0));
         assert_eq!(
             verify("addServer", &query, b"{}", &s, &Algorithm::ALL),
             Err(ChecksumError::Mismatch)

@@ -36,6 +36,7 @@ pub enum CallError {
 }
 
 /// An HTTP client for BBB servers. It is `!Send` (awc): build one per actor or per worker.
+#[derive(Clone)]
 pub struct BbbClient {
     http: awc::Client,
 }
@@ -91,7 +92,11 @@ impl BbbClient {
             None => request.send().await,
         };
         let mut response = sent.map_err(|e| CallError::Transport(e.to_string()))?;
-        let body = response.body().limit(64 << 20).await.map_err(|e| CallError::Transport(e.to_string()))?;
+        let body = response
+            .body()
+            .limit(64 << 20)
+            .await
+            .map_err(|e| CallError::Transport(e.to_string()))?;
         let text = String::from_utf8(body.to_vec()).map_err(|_| CallError::BadResponse("not UTF-8".into()))?;
         match check_returncode(&text) {
             Ok(()) | Err(CallError::Failed { .. }) => Ok(text),
@@ -111,8 +116,17 @@ impl BbbClient {
         let sum = checksum::sign(target.algorithm, "", "", b"", target.secret);
         let slash = if target.url.ends_with('/') { "" } else { "/" };
         let url = format!("{}{slash}?checksum={sum}", target.url);
-        let mut response = self.http.get(url).send().await.map_err(|e| CallError::Transport(e.to_string()))?;
-        let body = response.body().limit(1 << 20).await.map_err(|e| CallError::Transport(e.to_string()))?;
+        let mut response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| CallError::Transport(e.to_string()))?;
+        let body = response
+            .body()
+            .limit(1 << 20)
+            .await
+            .map_err(|e| CallError::Transport(e.to_string()))?;
         String::from_utf8(body.to_vec()).map_err(|_| CallError::BadResponse("not UTF-8".into()))
     }
 }
@@ -127,7 +141,9 @@ pub fn check_returncode(xml: &str) -> Result<(), CallError> {
 pub fn check_returncode_doc(doc: &roxmltree::Document<'_>) -> Result<(), CallError> {
     let root = doc.root_element();
     let child = |name: &str| {
-        root.children().find(|n| n.has_tag_name(name)).map(|n| n.text().unwrap_or("").trim().to_string())
+        root.children()
+            .find(|n| n.has_tag_name(name))
+            .map(|n| n.text().unwrap_or("").trim().to_string())
     };
     match child("returncode").as_deref() {
         Some("SUCCESS") => Ok(()),

@@ -21,7 +21,10 @@ pub struct ListedMeeting {
 }
 
 fn child_text<'a>(node: roxmltree::Node<'a, '_>, name: &str) -> Option<&'a str> {
-    node.children().find(|n| n.has_tag_name(name)).and_then(|n| n.text()).map(str::trim)
+    node.children()
+        .find(|n| n.has_tag_name(name))
+        .and_then(|n| n.text())
+        .map(str::trim)
 }
 
 fn number(node: roxmltree::Node<'_, '_>, name: &str) -> u32 {
@@ -37,8 +40,12 @@ pub fn parse_get_meetings(xml: &str, now_ms: i64) -> Result<Vec<ListedMeeting>, 
     };
     let mut meetings = Vec::new();
     for meeting in list.children().filter(|n| n.has_tag_name("meeting")) {
-        let Some(meeting_id) = child_text(meeting, "meetingID") else { continue };
-        let created: i64 = child_text(meeting, "createTime").and_then(|t| t.parse().ok()).unwrap_or(now_ms);
+        let Some(meeting_id) = child_text(meeting, "meetingID") else {
+            continue;
+        };
+        let created: i64 = child_text(meeting, "createTime")
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(now_ms);
         let age = Duration::from_millis(u64::try_from(now_ms.saturating_sub(created)).unwrap_or(0));
         let tenant_id = meeting
             .children()
@@ -65,7 +72,9 @@ pub fn parse_get_meetings(xml: &str, now_ms: i64) -> Result<Vec<ListedMeeting>, 
 /// `<bbbVersion>` of the API index, if the server reveals it.
 pub fn parse_version(xml: &str) -> Option<String> {
     let doc = roxmltree::Document::parse(xml).ok()?;
-    child_text(doc.root_element(), "bbbVersion").filter(|v| !v.is_empty()).map(String::from)
+    child_text(doc.root_element(), "bbbVersion")
+        .filter(|v| !v.is_empty())
+        .map(String::from)
 }
 
 #[cfg(test)]
@@ -86,7 +95,10 @@ mod tests {
             assert!(element.starts_with("<meeting>") && element.ends_with("</meeting>"));
             assert!(element.contains(&m.meeting_id));
         }
-        assert!(meetings.iter().any(|m| m.figures.participants > 0), "the fixture has a running meeting");
+        assert!(
+            meetings.iter().any(|m| m.figures.participants > 0),
+            "the fixture has a running meeting"
+        );
     }
 
     #[test]
@@ -100,13 +112,17 @@ mod tests {
         assert_eq!(meetings[0].tenant_id.as_deref(), Some("t1"));
         assert_eq!(meetings[0].figures.participants, 3);
         assert_eq!(meetings[0].figures.videos, 1);
-        let empty = "<response><returncode>SUCCESS</returncode><meetings/><messageKey>noMeetings</messageKey></response>";
+        let empty =
+            "<response><returncode>SUCCESS</returncode><meetings/><messageKey>noMeetings</messageKey></response>";
         assert!(parse_get_meetings(empty, 0).unwrap().is_empty());
     }
 
     #[test]
     fn refuses_garbage_and_failures() {
-        assert!(matches!(parse_get_meetings("<html>", 0), Err(CallError::BadResponse(_))));
+        assert!(matches!(
+            parse_get_meetings("<html>", 0),
+            Err(CallError::BadResponse(_))
+        ));
         let failed = "<response><returncode>FAILED</returncode><messageKey>checksumError</messageKey></response>";
         assert!(matches!(parse_get_meetings(failed, 0), Err(CallError::Failed { .. })));
     }

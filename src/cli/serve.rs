@@ -16,8 +16,8 @@ pub(super) fn run(config: Config) -> Result<(), Failure> {
         println!("It is shown this once; configure your front-ends with it:");
         println!("  LOADBALANCER_SECRET={}", secret.expose());
     }
-    let state = web::Data::new(prepared.state);
     actix_web::rt::System::new().block_on(async move {
+        let state = web::Data::new(prepared.start());
         let server = HttpServer::new(move || App::new().configure(|cfg| configure_app(cfg, state.clone())))
             .bind(&bind)
             .map_err(|e| Failure(format!("cannot listen on {bind}: {e} (set PORT or BIND)")))?;

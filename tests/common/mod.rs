@@ -161,7 +161,9 @@ impl TestApp {
     pub async fn start_with(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
         let db = TestDb::new(backend);
         let prepared = prepare(config(&db, extra)).unwrap();
-        let state = web::Data::new(prepared.state);
+        let state = web::Data::new(prepared.start());
+        let scheduler = state.scheduler.clone();
+        scheduler.send(scalelite::actors::scheduler::Reload).await.unwrap();
         let server = HttpServer::new(move || App::new().configure(|cfg| configure_app(cfg, state.clone())))
             .workers(1)
             .disable_signals()
@@ -305,5 +307,7 @@ pub fn place_meeting(db: &TestDb, server_id: &str, meeting_id: &str, moderator_p
 
 /// How many meeting rows a server has.
 pub fn meetings_on(db: &TestDb, server_id: &str) -> usize {
-    scalelite::db::models::meeting::Meeting::on_server(&mut connect(db), server_id).unwrap().len()
+    scalelite::db::models::meeting::Meeting::on_server(&mut connect(db), server_id)
+        .unwrap()
+        .len()
 }

@@ -5,6 +5,15 @@ use diesel::prelude::*;
 use crate::db::schema::meetings;
 use crate::db::{DbConnection, DbError};
 
+/// The outcome of [`Meeting::insert_new`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Placement {
+    /// This meeting is now stored.
+    Inserted(Meeting),
+    /// Another create stored this meeting first.
+    Existing(Meeting),
+}
+
 /// A row of `meetings`. `tenant_id` is empty without multitenancy.
 #[derive(Queryable, Selectable, Insertable, Debug, Clone, PartialEq)]
 #[diesel(table_name = meetings)]
@@ -43,6 +52,82 @@ impl Meeting {
             .filter(meetings::server_id.eq(server_id))
             .count()
             .get_result(conn)?)
+    }
+
+    /// The meeting of a tenant with this ID.
+    pub fn find(conn: &mut DbConnection, tenant_id: &str, meeting_id: &str) -> Result<Option<Meeting>, DbError> {
+        Ok(meetings::table
+            .find((tenant_id, meeting_id))
+            .select(Meeting::as_select())
+            .first(conn)
+            .optional()?)
+    }
+
+    /// Deletes a meeting; true if it existed.
+    pub fn delete(conn: &mut DbConnection, tenant_id: &str, meeting_id: &str) -> Result<bool, DbError> {
+        Ok(diesel::delete(meetings::table.find((tenant_id, meeting_id))).execute(conn)? > 0)
+    }
+
+    /// Deletes a meeting only if it still lives on `server_id` (so a concurrent re-placement is kept).
+    pub fn delete_on_server(
+        conn: &mut DbConnection,
+        tenant_id: &str,
+        meeting_id: &str,
+        server_id: &str,
+    ) -> Result<bool, DbError> {
+        let target = meetings::table
+            .find((tenant_id, meeting_id))
+            .filter(meetings::server_id.eq(server_id));
+        Ok(diesel::delete(target).execute(conn)? > 0)
+    }
+
+    /// Forgets the meetings of a server that its server no longer lists (`listed`, BBB meeting IDs), except
+    /// those created after `created_before` (still in their grace period), and those older than `expired_before`
+    /// whatever is listed. Returns the forgotten meetings.
+    pub fn forget_unlisted(
+        conn: &mut DbConnection,
+        server_id: &str,
+        listed: &std::collections::HashSet<String>,
+        created_before: i64,
+        expired_before: i64,
+    ) -> Result<Vec<Meeting>, DbError> {
+        conn.transaction(|conn| {
+            let mut forgotten = Vec::new();
+            for meeting in Meeting::on_server(conn, server_id)? {
+                let ended = !listed.contains(&meeting.bbb_meeting_id) && meeting.created_at < created_before;
+                if ended || meeting.created_at < expired_before {
+                    Meeting::delete_on_server(conn, &meeting.tenant_id, &meeting.meeting_id, server_id)?;
+                    forgotten.push(meeting);
+                }
+            }
+            Ok(forgotten)
+        })
+    }
+
+    /// Inserts a new meeting with a voice bridge from `voice_bridges` (the first one free), unless a meeting with
+    /// the same tenant and ID exists, which is then returned instead (someone else created it first).
+    pub fn insert_new(
+        &self,
+        conn: &mut DbConnection,
+        voice_bridges: impl Iterator<Item = String>,
+    ) -> Result<Placement, DbError> {
+        for voice_bridge in voice_bridges {
+            let meeting = Meeting {
+                voice_bridge: Some(voice_bridge),
+                ..self.clone()
+            };
+            match meeting.insert(conn) {
+                Ok(()) => return Ok(Placement::Inserted(meeting)),
+                Err(e) if crate::error::is_unique_violation(&e) => {
+                    if let Some(existing) = Meeting::find(conn, &self.tenant_id, &self.meeting_id)? {
+                        return Ok(Placement::Existing(existing));
+                    }
+                    // The voice bridge is taken: try the next one.
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(DbError::Query(diesel::result::Error::RollbackTransaction))
     }
 
     /// Forgets every meeting of a server and returns them, in one transaction.

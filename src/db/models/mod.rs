@@ -1,5 +1,6 @@
 //! Rows of the schema and the queries on them; no HTTP, no validation beyond what the database enforces.
 
+pub mod callback;
 pub mod meeting;
 pub mod server;
 pub mod setting;

@@ -36,6 +36,18 @@ impl ServerState {
     }
 }
 
+/// What a poll found, as stored.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PollRecord {
+    pub online: bool,
+    pub load: Option<f64>,
+    pub meetings: i32,
+    pub users: i32,
+    pub largest_meeting: i32,
+    pub videos: i32,
+    pub bbb_version: Option<String>,
+}
+
 /// A row of `servers`.
 #[derive(Queryable, Selectable, Identifiable, Insertable, AsChangeset, Debug, Clone, PartialEq)]
 #[diesel(table_name = servers, treat_none_as_null = true)]
@@ -94,6 +106,52 @@ impl Server {
             .set(self.clone())
             .execute(conn)?;
         Ok(())
+    }
+
+    /// Records a poll's outcome without touching what administrators change. A disabled server has no load.
+    pub fn record_poll(conn: &mut DbConnection, id: &str, poll: &PollRecord) -> Result<(), DbError> {
+        let now = crate::db::now_ms();
+        conn.transaction(|conn| {
+            diesel::update(servers::table.find(id))
+                .set((
+                    servers::online.eq(poll.online),
+                    servers::meetings.eq(poll.meetings),
+                    servers::users.eq(poll.users),
+                    servers::largest_meeting.eq(poll.largest_meeting),
+                    servers::videos.eq(poll.videos),
+                    servers::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            diesel::update(
+                servers::table
+                    .find(id)
+                    .filter(servers::state.ne(ServerState::Disabled.as_str())),
+            )
+            .set(servers::load.eq(poll.load))
+            .execute(conn)?;
+            if let Some(version) = &poll.bbb_version {
+                diesel::update(servers::table.find(id))
+                    .set(servers::bbb_version.eq(version))
+                    .execute(conn)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Disables a cordoned server (once it is empty); true if it was cordoned.
+    pub fn disable_if_cordoned(conn: &mut DbConnection, id: &str) -> Result<bool, DbError> {
+        let changed = diesel::update(
+            servers::table
+                .find(id)
+                .filter(servers::state.eq(ServerState::Cordoned.as_str())),
+        )
+        .set((
+            servers::state.eq(ServerState::Disabled.as_str()),
+            servers::load.eq(None::<f64>),
+            servers::updated_at.eq(crate::db::now_ms()),
+        ))
+        .execute(conn)?;
+        Ok(changed > 0)
     }
 
     /// Deletes the server; true if it existed.

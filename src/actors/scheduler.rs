@@ -1,0 +1,309 @@
+//! The scheduler: keeps one server actor per server row (reloading the rows every second, or at once when told
+//! of a change), keeps every server's load, and places new meetings on the least-loaded candidate.
+//!
+//! A placement reserves capacity on the chosen server at once (see [`crate::balancer::reservation`]), so a
+//! burst of creates spreads over the pool; the reservation ends when a poll lists the meeting.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+
+use super::server::{Configure, PollNow, Retire, ServerActor};
+use super::{blocking, Deps};
+use crate::balancer::{self, Candidate, PlaceError, TagRequest};
+use crate::db::models::server::{Server, ServerState};
+use crate::db::models::tenant::Tenant;
+use crate::db::models::tenant_setting::TenantSetting;
+use crate::pool::{PoolView, ServerView, TenantView};
+
+/// How often the server rows are reloaded.
+pub const RELOAD_INTERVAL: Duration = Duration::from_secs(1);
+
+struct Reservation {
+    bbb_meeting_id: String,
+    at: Instant,
+}
+
+/// What a reload reads.
+struct Rows {
+    servers: Vec<Server>,
+    tenants: HashMap<String, std::sync::Arc<TenantView>>,
+}
+
+struct Slot {
+    row: Server,
+    actor: Addr<ServerActor>,
+    /// Load from the last poll (multiplier applied), without reservations.
+    polled_load: Option<f64>,
+    reported: bool,
+    reservations: Vec<Reservation>,
+}
+
+/// The scheduler actor.
+pub struct Scheduler {
+    deps: Deps,
+    slots: HashMap<String, Slot>,
+    tenants: HashMap<String, std::sync::Arc<TenantView>>,
+    reloading: bool,
+}
+
+impl Scheduler {
+    pub fn new(deps: Deps) -> Scheduler {
+        Scheduler {
+            deps,
+            slots: HashMap::new(),
+            tenants: HashMap::new(),
+            reloading: false,
+        }
+    }
+
+    fn publish(&self) {
+        let servers = self
+            .slots
+            .iter()
+            .map(|(id, slot)| (id.clone(), std::sync::Arc::new(ServerView::from_row(&slot.row))))
+            .collect();
+        self.deps.shared.set_view(PoolView {
+            servers,
+            tenants: self.tenants.clone(),
+        });
+    }
+
+    /// Brings the actors in line with the rows.
+    fn apply(&mut self, Rows { servers: rows, tenants }: Rows, ctx: &mut Context<Self>) {
+        self.tenants = tenants;
+        let ids: HashSet<String> = rows.iter().map(|r| r.id.clone()).collect();
+        self.slots.retain(|id, slot| {
+            let keep = ids.contains(id);
+            if !keep {
+                slot.actor.do_send(Retire);
+                log::info!("server {id} was removed; its poller stops");
+            }
+            keep
+        });
+        for row in rows {
+            match self.slots.get_mut(&row.id) {
+                Some(slot) => {
+                    if !slot.reported {
+                        slot.polled_load = row.load;
+                    }
+                    if row.state() == ServerState::Disabled {
+                        slot.polled_load = None;
+                    }
+                    if slot.row != row {
+                        slot.actor.do_send(Configure(row.clone()));
+                        slot.row = row;
+                    }
+                }
+                None => {
+                    let deps = self.deps.clone();
+                    let me = ctx.address();
+                    let for_actor = row.clone();
+                    let actor = actix::Supervisor::start(move |_| ServerActor::new(for_actor, deps, me));
+                    log::info!("polling server {} ({})", row.id, row.url);
+                    let polled_load = row.load;
+                    self.slots.insert(
+                        row.id.clone(),
+                        Slot {
+                            row,
+                            actor,
+                            polled_load,
+                            reported: false,
+                            reservations: Vec::new(),
+                        },
+                    );
+                }
+            }
+        }
+        self.publish();
+    }
+
+    fn reload(&mut self) -> ResponseActFuture<Self, ()> {
+        if self.reloading {
+            return Box::pin(actix::fut::ready(()));
+        }
+        self.reloading = true;
+        let db = self.deps.db.clone();
+        let multitenancy = self.deps.config.multitenancy_enabled;
+        Box::pin(
+            async move {
+                blocking(move || {
+                    let mut conn = db.get()?;
+                    let servers = Server::all(&mut conn)?;
+                    let mut tenants = HashMap::new();
+                    if multitenancy {
+                        let settings = TenantSetting::all(&mut conn)?;
+                        for tenant in Tenant::all(&mut conn)? {
+                            let view = TenantView::from_rows(&tenant, &settings);
+                            tenants.insert(tenant.name.clone(), std::sync::Arc::new(view));
+                        }
+                    }
+                    Ok(Rows { servers, tenants })
+                })
+                .await
+            }
+            .into_actor(self)
+            .map(|rows, act, ctx| {
+                act.reloading = false;
+                match rows {
+                    Ok(rows) => act.apply(rows, ctx),
+                    Err(e) => log::warn!("cannot load the servers: {e}"),
+                }
+            }),
+        )
+    }
+
+    fn candidates(&mut self) -> Vec<(String, Option<String>, f64)> {
+        let weights = self.deps.config.load_weights();
+        let mut list = Vec::new();
+        for (id, slot) in &mut self.slots {
+            slot.reservations.retain(|r| r.at.elapsed() < weights.join_buffer);
+            let (Some(polled), ServerState::Enabled, true) = (slot.polled_load, slot.row.state(), slot.row.online)
+            else {
+                continue;
+            };
+            let reserved: f64 = slot
+                .reservations
+                .iter()
+                .map(|r| balancer::reservation(&weights, r.at.elapsed()))
+                .sum();
+            list.push((
+                id.clone(),
+                slot.row.tag.clone(),
+                polled + reserved * slot.row.load_multiplier,
+            ));
+        }
+        list
+    }
+}
+
+impl Actor for Scheduler {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.set_mailbox_capacity(1 << 16);
+        let first = self.reload();
+        ctx.wait(first);
+        ctx.run_interval(RELOAD_INTERVAL, |act, ctx| {
+            let reload = act.reload();
+            ctx.spawn(reload);
+        });
+    }
+}
+
+impl Supervised for Scheduler {}
+
+/// Places a new meeting: the id of the chosen server, whose capacity is reserved for it.
+#[derive(Message)]
+#[rtype(result = "Result<String, PlaceError>")]
+pub struct Place {
+    pub tag: TagRequest,
+    pub bbb_meeting_id: String,
+}
+
+impl Handler<Place> for Scheduler {
+    type Result = Result<String, PlaceError>;
+
+    fn handle(&mut self, place: Place, _: &mut Context<Self>) -> Self::Result {
+        let list = self.candidates();
+        let candidates: Vec<Candidate<'_>> = list
+            .iter()
+            .map(|(id, tag, load)| Candidate {
+                id,
+                tag: tag.as_deref(),
+                load: *load,
+            })
+            .collect();
+        let chosen = balancer::choose(&candidates, &place.tag)?.to_string();
+        if let Some(slot) = self.slots.get_mut(&chosen) {
+            slot.reservations.push(Reservation {
+                bbb_meeting_id: place.bbb_meeting_id,
+                at: Instant::now(),
+            });
+        }
+        Ok(chosen)
+    }
+}
+
+/// Gives back a reservation (the meeting went elsewhere after all).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Unreserve {
+    pub server_id: String,
+    pub bbb_meeting_id: String,
+}
+
+impl Handler<Unreserve> for Scheduler {
+    type Result = ();
+
+    fn handle(&mut self, msg: Unreserve, _: &mut Context<Self>) {
+        if let Some(slot) = self.slots.get_mut(&msg.server_id) {
+            slot.reservations.retain(|r| r.bbb_meeting_id != msg.bbb_meeting_id);
+        }
+    }
+}
+
+/// A server actor's poll result.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct LoadReport {
+    pub server_id: String,
+    pub online: bool,
+    pub load: Option<f64>,
+    /// The BBB meeting IDs the server listed.
+    pub seen: HashSet<String>,
+}
+
+impl Handler<LoadReport> for Scheduler {
+    type Result = ();
+
+    fn handle(&mut self, report: LoadReport, _: &mut Context<Self>) {
+        let Some(slot) = self.slots.get_mut(&report.server_id) else {
+            return;
+        };
+        slot.reported = true;
+        slot.polled_load = report.load;
+        slot.reservations.retain(|r| !report.seen.contains(&r.bbb_meeting_id));
+        if slot.row.online != report.online {
+            slot.row.online = report.online;
+            self.publish();
+        }
+    }
+}
+
+/// Reloads the servers now and answers when the actors match the rows.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Reload;
+
+impl Handler<Reload> for Scheduler {
+    type Result = ResponseActFuture<Self, ()>;
+
+    fn handle(&mut self, _: Reload, _ctx: &mut Context<Self>) -> Self::Result {
+        if self.reloading {
+            // A reload is under way; run another after it, so this one sees every change made before the call.
+            return Box::pin(
+                actix::fut::wrap_future::<_, Self>(tokio::time::sleep(Duration::from_millis(20)))
+                    .then(|(), act: &mut Self, _: &mut Context<Self>| act.reload()),
+            );
+        }
+        self.reload()
+    }
+}
+
+/// Polls every server now and answers when all polls are recorded.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct PollAll;
+
+impl Handler<PollAll> for Scheduler {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, _: PollAll, _: &mut Context<Self>) -> Self::Result {
+        let polls: Vec<_> = self.slots.values().map(|slot| slot.actor.send(PollNow)).collect();
+        Box::pin(async move {
+            futures_util::future::join_all(polls).await;
+        })
+    }
+}

@@ -1,0 +1,257 @@
+//! One actor per BBB server: it polls `getMeetings` every `POLL_INTERVAL`, tracks the server's health, records
+//! the figures in the database, forgets meetings that ended (or all of them when the server goes offline),
+//! disables a cordoned server once it is empty, and reports the load to the scheduler.
+//!
+//! Polls of one server never overlap; each server has its own actor, so a hanging server delays no other.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use actix::prelude::*;
+
+use super::health::{Health, Transition};
+use super::scheduler::{LoadReport, Scheduler};
+use super::{blocking, client, Deps};
+use crate::admin::servers::end_meetings;
+use crate::balancer;
+use crate::bbb::client::CallError;
+use crate::bbb::meetings::{parse_get_meetings, parse_version, ListedMeeting};
+use crate::db::models::meeting::Meeting;
+use crate::db::models::server::{PollRecord, Server, ServerState};
+use crate::db::{now_ms, DbError};
+use crate::pool::ServerView;
+
+/// Polls the BBB version again after this many polls.
+const VERSION_EVERY: u32 = 30;
+
+/// The poller of one server.
+pub struct ServerActor {
+    server: Server,
+    deps: Deps,
+    scheduler: Addr<Scheduler>,
+    health: Health,
+    polling: bool,
+    polls_since_version: u32,
+    waiters: Vec<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl ServerActor {
+    pub fn new(server: Server, deps: Deps, scheduler: Addr<Scheduler>) -> ServerActor {
+        let health = Health::new(server.online);
+        ServerActor {
+            server,
+            deps,
+            scheduler,
+            health,
+            polling: false,
+            polls_since_version: VERSION_EVERY,
+            waiters: Vec::new(),
+        }
+    }
+
+    fn poll(&mut self, ctx: &mut Context<Self>) {
+        if self.polling {
+            return;
+        }
+        self.polling = true;
+        let view = ServerView::from_row(&self.server);
+        let client = client(&self.deps.config);
+        let want_version = self.server.bbb_version.is_none() || self.polls_since_version >= VERSION_EVERY;
+        let fetch = async move {
+            let target = view.target();
+            let listed = match client.call(&target, "getMeetings", &[], None, None).await {
+                Ok(text) => parse_get_meetings(&text, now_ms()),
+                Err(e) => Err(e),
+            };
+            let version = match (&listed, want_version) {
+                (Ok(_), true) => client.index(&target).await.ok().as_deref().and_then(parse_version),
+                _ => None,
+            };
+            (listed, version)
+        };
+        ctx.spawn(
+            fetch
+                .into_actor(self)
+                .then(|(listed, version), act, _| act.record(listed, version).into_actor(act))
+                .map(|(), act, _| {
+                    act.polling = false;
+                    for waiter in act.waiters.drain(..) {
+                        let _ = waiter.send(());
+                    }
+                }),
+        );
+    }
+
+    /// Applies a poll's outcome: health, database, scheduler. Returns when all is recorded.
+    fn record(
+        &mut self,
+        listed: Result<Vec<ListedMeeting>, CallError>,
+        version: Option<String>,
+    ) -> impl std::future::Future<Output = ()> + 'static {
+        let config = &self.deps.config;
+        let success = listed.is_ok();
+        if let Err(e) = &listed {
+            log::warn!("poll of server {} failed: {e}", self.server.id);
+        }
+        let transition = self.health.record(
+            success,
+            config.server_healthy_threshold,
+            config.server_unhealthy_threshold,
+        );
+        match transition {
+            Transition::CameOnline => log::info!("server {} is online", self.server.id),
+            Transition::WentOffline => log::warn!("server {} is offline; its meetings are forgotten", self.server.id),
+            Transition::None => {}
+        }
+        if version.is_some() {
+            self.polls_since_version = 0;
+            self.server.bbb_version = version.clone();
+        } else {
+            self.polls_since_version += 1;
+        }
+        let listed = listed.unwrap_or_default();
+        let weights = config.load_weights();
+        let online = self.health.online;
+        let load = (online && self.server.state() != ServerState::Disabled)
+            .then(|| balancer::server_load(&weights, listed.iter().map(|m| &m.figures), self.server.load_multiplier));
+        let record = PollRecord {
+            online,
+            load,
+            meetings: count(listed.len()),
+            users: count(listed.iter().map(|m| m.figures.participants as usize).sum()),
+            largest_meeting: count(
+                listed
+                    .iter()
+                    .map(|m| m.figures.participants as usize)
+                    .max()
+                    .unwrap_or(0),
+            ),
+            videos: count(listed.iter().map(|m| m.figures.videos as usize).sum()),
+            bbb_version: version,
+        };
+        let seen: HashSet<String> = listed.into_iter().map(|m| m.meeting_id).collect();
+        let went_offline = transition == Transition::WentOffline;
+        let empty = success && seen.is_empty();
+        let id = self.server.id.clone();
+        let db = self.deps.db.clone();
+        let grace = config.new_meeting_grace().as_millis() as i64;
+        let ttl = config.default_meeting_ttl.as_millis() as i64;
+        let shared = self.deps.shared.clone();
+        let scheduler = self.scheduler.clone();
+        let server = self.server.clone();
+        let report_id = server.id.clone();
+        let end_client = client(config);
+        async move {
+            let listed_ids = seen.clone();
+            let written = blocking(move || -> Result<(Vec<Meeting>, bool), DbError> {
+                let mut conn = db.get()?;
+                Server::record_poll(&mut conn, &id, &record)?;
+                let now = now_ms();
+                let forgotten = if went_offline {
+                    Meeting::take_all_on_server(&mut conn, &id)?
+                } else if success {
+                    Meeting::forget_unlisted(&mut conn, &id, &listed_ids, now - grace, now - ttl)?
+                } else {
+                    Vec::new()
+                };
+                let disabled = empty && Server::disable_if_cordoned(&mut conn, &id)?;
+                Ok((forgotten, disabled))
+            })
+            .await;
+            match written {
+                Ok((forgotten, disabled)) => {
+                    for meeting in &forgotten {
+                        shared.forget(&meeting.tenant_id, &meeting.meeting_id);
+                    }
+                    if disabled {
+                        log::info!("cordoned server {} is empty and now disabled", server.id);
+                    }
+                    if went_offline && !forgotten.is_empty() {
+                        // Best effort: the server is probably down, so this must not hold up the next poll.
+                        actix_web::rt::spawn(async move {
+                            end_meetings(&end_client, &server, &forgotten).await;
+                        });
+                    }
+                }
+                Err(e) => log::error!("recording the poll of server {id_} failed: {e}", id_ = server.id),
+            }
+            scheduler.do_send(LoadReport {
+                server_id: report_id,
+                online,
+                load,
+                seen,
+            });
+        }
+    }
+}
+
+fn count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+impl Actor for ServerActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        self.poll(ctx);
+        ctx.run_interval(self.deps.config.poll_interval, |act, ctx| act.poll(ctx));
+    }
+}
+
+impl Supervised for ServerActor {
+    fn restarting(&mut self, _: &mut Context<Self>) {
+        log::warn!("server actor {} restarts", self.server.id);
+        self.polling = false;
+        self.waiters.clear();
+    }
+}
+
+/// New settings for the server (an administrator changed it).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Configure(pub Server);
+
+impl Handler<Configure> for ServerActor {
+    type Result = ();
+
+    fn handle(&mut self, Configure(server): Configure, _: &mut Context<Self>) {
+        if server.url != self.server.url || server.secret != self.server.secret {
+            self.polls_since_version = VERSION_EVERY;
+        }
+        self.server = Server {
+            bbb_version: server.bbb_version.clone().or(self.server.bbb_version.take()),
+            ..server
+        };
+    }
+}
+
+/// Polls now and answers when that poll (or the one under way) is recorded. Tests use it instead of sleeping.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct PollNow;
+
+impl Handler<PollNow> for ServerActor {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, _: PollNow, ctx: &mut Context<Self>) -> Self::Result {
+        let (done, wait) = tokio::sync::oneshot::channel();
+        self.waiters.push(done);
+        self.poll(ctx);
+        Box::pin(async move {
+            let _ = tokio::time::timeout(Duration::from_secs(120), wait).await;
+        })
+    }
+}
+
+/// Stops the actor for good (its server was removed).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Retire;
+
+impl Handler<Retire> for ServerActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Retire, ctx: &mut Context<Self>) {
+        ctx.stop();
+    }
+}

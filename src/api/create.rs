@@ -1,0 +1,262 @@
+//! `create`: place the meeting (or keep it where it lives), then forward the create to its server.
+//!
+//! An existing meeting keeps its server while that server is online and enabled, or cordoned and still
+//! running it; otherwise it is placed anew. Concurrent creates of one meeting, in one instance or several,
+//! store one row (the database's primary key decides) and so reach one server.
+
+use std::sync::Arc;
+
+use actix_web::HttpResponse;
+use rand::Rng;
+
+use crate::actors::scheduler::{Place, Unreserve};
+use crate::api::meetings::{relay, timeout_for, unreachable};
+use crate::api::policy::{ParamList, Policy};
+use crate::api::request::ApiCall;
+use crate::app::AppState;
+use crate::balancer::{PlaceError, TagRequest};
+use crate::db::models::callback::MeetingCallback;
+use crate::db::models::meeting::{Meeting, Placement};
+use crate::db::models::server::ServerState;
+use crate::db::{self, DbError};
+use crate::error::BbbError;
+use crate::pool::ServerView;
+
+/// Voice bridges to try: the front-end's first (with `USE_EXTERNAL_VOICE_BRIDGE`), then random ones of
+/// `VOICE_BRIDGE_LEN` digits (never starting with 0).
+fn voice_bridges(length: u32, external: Option<String>) -> impl Iterator<Item = String> {
+    let random = (0..20).map(move |_| {
+        let mut rng = rand::rng();
+        let mut digits = String::with_capacity(length as usize);
+        digits.push(char::from(b'0' + rng.random_range(1..=9u8)));
+        for _ in 1..length {
+            digits.push(char::from(b'0' + rng.random_range(0..=9u8)));
+        }
+        digits
+    });
+    external.into_iter().chain(random)
+}
+
+fn random_password() -> String {
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    (0..8)
+        .map(|_| char::from(CHARS[rng.random_range(0..CHARS.len())]))
+        .collect()
+}
+
+fn place_error(error: PlaceError) -> BbbError {
+    match error {
+        PlaceError::NoServers => BbbError::internal(error.to_string()),
+        PlaceError::TagUnavailable(_) => BbbError::new("serverTagUnavailable", error.to_string()),
+    }
+}
+
+/// Whether a meeting may stay on its server, asking a cordoned server if the meeting still runs there.
+async fn keeps_its_server(state: &AppState, server: Option<&ServerView>, meeting: &Meeting) -> bool {
+    let Some(server) = server.filter(|s| s.online) else {
+        return false;
+    };
+    match server.state {
+        ServerState::Enabled => true,
+        ServerState::Disabled => false,
+        ServerState::Cordoned => {
+            let client = crate::actors::client(&state.config);
+            let params = [("meetingID", meeting.bbb_meeting_id.as_str())];
+            match client.get(&server.target(), "isMeetingRunning", &params).await {
+                Ok(text) => text.contains("<running>true</running>"),
+                Err(_) => false,
+            }
+        }
+    }
+}
+
+/// Finds or places the meeting; returns it with its server.
+async fn locate(state: &AppState, call: &ApiCall, meeting_id: &str, tag: TagRequest) -> Result<Meeting, BbbError> {
+    let (tenant, id) = (call.tenant_id().to_string(), meeting_id.to_string());
+    let found = db::run(&state.pool, move |conn| -> Result<Option<Meeting>, DbError> {
+        Meeting::find(conn, &tenant, &id)
+    })
+    .await?;
+    let ttl = state.config.default_meeting_ttl.as_millis() as i64;
+    let stale = match found {
+        Some(meeting) if meeting.created_at + ttl <= db::now_ms() => Some(meeting),
+        Some(meeting) => {
+            let server = state.shared.server(&meeting.server_id);
+            if keeps_its_server(state, server.as_deref(), &meeting).await {
+                return Ok(meeting);
+            }
+            log::info!(
+                "meeting {} leaves server {}, which cannot take it any more",
+                meeting.meeting_id,
+                meeting.server_id
+            );
+            Some(meeting)
+        }
+        None => None,
+    };
+    let bbb_meeting_id = call.bbb_meeting_id(meeting_id);
+    let server_id = state
+        .scheduler
+        .send(Place {
+            tag,
+            bbb_meeting_id: bbb_meeting_id.clone(),
+        })
+        .await
+        .map_err(|_| BbbError::internal("The scheduler is unavailable."))?
+        .map_err(place_error)?;
+    let template = Meeting {
+        tenant_id: call.tenant_id().to_string(),
+        meeting_id: meeting_id.to_string(),
+        bbb_meeting_id: bbb_meeting_id.clone(),
+        server_id: server_id.clone(),
+        moderator_pw: Some(
+            call.get("moderatorPW")
+                .filter(|p| !p.is_empty())
+                .map_or_else(random_password, String::from),
+        ),
+        voice_bridge: None,
+        created_at: db::now_ms(),
+    };
+    let external = if state.config.use_external_voice_bridge {
+        call.get("voiceBridge").map(String::from)
+    } else {
+        None
+    };
+    let length = state.config.voice_bridge_len;
+    let placed = db::run(&state.pool, move |conn| -> Result<Placement, DbError> {
+        if let Some(old) = stale {
+            Meeting::delete_on_server(conn, &old.tenant_id, &old.meeting_id, &old.server_id)?;
+        }
+        template.insert_new(conn, voice_bridges(length, external))
+    })
+    .await?;
+    match placed {
+        Placement::Inserted(meeting) => Ok(meeting),
+        Placement::Existing(meeting) => {
+            state.scheduler.do_send(Unreserve {
+                server_id,
+                bbb_meeting_id,
+            });
+            Ok(meeting)
+        }
+    }
+}
+
+/// Handles `create`.
+pub async fn create(state: &AppState, call: ApiCall) -> Result<HttpResponse, BbbError> {
+    let meeting_id = call.meeting_id()?.to_string();
+    let config = &state.config;
+    let empty = Vec::new();
+    let (tenant_defaults, tenant_overrides) = match &call.tenant {
+        Some(t) => (&t.defaults, &t.overrides),
+        None => (&empty, &empty),
+    };
+    let policy = Policy {
+        tenant_defaults,
+        global_defaults: &config.default_create_params,
+        global_overrides: &config.override_create_params,
+        tenant_overrides,
+    };
+    let tag = TagRequest::parse(policy.server_tag(call.get("meta_server-tag")));
+    let meeting = locate(state, &call, &meeting_id, tag).await?;
+    let meeting = Arc::new(meeting);
+    state.shared.remember(meeting.clone());
+    let server = state
+        .shared
+        .server(&meeting.server_id)
+        .ok_or_else(|| BbbError::internal("Could not find any available servers."))?;
+
+    let mut params = policy.apply(ParamList::from_client(&call.params, &config.create_exclude_params));
+    params.set("meetingID", &meeting.bbb_meeting_id);
+    if let Some(password) = &meeting.moderator_pw {
+        params.set("moderatorPW", password);
+    }
+    if let Some(voice_bridge) = &meeting.voice_bridge {
+        params.set("voiceBridge", voice_bridge);
+    }
+    if let Some(tenant) = &call.tenant {
+        params.set("meta_tenant-id", &tenant.id);
+        params.set("meta_tenant-name", &tenant.name);
+    }
+    match &server.tag {
+        Some(tag) => params.set("meta_server-tag", tag),
+        None => {
+            params.remove("meta_server-tag");
+        }
+    }
+    if config.max_meeting_duration > 0 {
+        let limit = config.max_meeting_duration;
+        let asked: u32 = params.get("duration").and_then(|d| d.trim().parse().ok()).unwrap_or(0);
+        if asked == 0 || asked > limit {
+            params.set("duration", &limit.to_string());
+        }
+    }
+    let recording_ready_url = params
+        .remove("meta_bn-recording-ready-url")
+        .into_iter()
+        .chain(params.remove("meta_bbb-recording-ready-url"))
+        .find(|url| !url.is_empty());
+    params.remove("meta_canvas-recording-ready-url");
+    let analytics_callback_url = params.get("meta_analytics-callback-url").map(String::from);
+    if let (Some(_), Some(host)) = (&analytics_callback_url, &config.url_host) {
+        let host = match &call.tenant {
+            Some(tenant) => format!("{}.{host}", tenant.name),
+            None => host.clone(),
+        };
+        params.set(
+            "meta_analytics-callback-url",
+            &format!("https://{host}/bigbluebutton/api/analytics_callback"),
+        );
+    }
+    if recording_ready_url.is_some() || analytics_callback_url.is_some() {
+        let callback = MeetingCallback {
+            bbb_meeting_id: meeting.bbb_meeting_id.clone(),
+            tenant_id: meeting.tenant_id.clone(),
+            recording_ready_url,
+            analytics_callback_url,
+            secret_fingerprint: Some(call.secret_fingerprint.clone()),
+            updated_at: db::now_ms(),
+        };
+        db::run(&state.pool, move |conn| callback.store(conn)).await?;
+    }
+
+    let client = crate::actors::client(config);
+    let sent = client
+        .call(
+            &server.target(),
+            "create",
+            &params.pairs(),
+            call.xml_body.clone(),
+            timeout_for(state, &server),
+        )
+        .await;
+    match sent {
+        Ok(document) => Ok(relay(&call, document)),
+        Err(e) => Err(unreachable(e, "Unable to create meeting on server.")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn voice_bridges_have_the_configured_length_and_no_leading_zero() {
+        let mut bridges = voice_bridges(9, Some("72013".into()));
+        assert_eq!(bridges.next().as_deref(), Some("72013"));
+        for bridge in bridges {
+            assert_eq!(bridge.len(), 9);
+            assert!(bridge.chars().all(|c| c.is_ascii_digit()));
+            assert!(!bridge.starts_with('0'));
+        }
+        assert_eq!(voice_bridges(5, None).count(), 20);
+    }
+
+    #[test]
+    fn generated_passwords_are_eight_alphanumerics() {
+        let password = random_password();
+        assert_eq!(password.len(), 8);
+        assert!(password.chars().all(|c| c.is_ascii_alphanumeric()));
+    }
+}

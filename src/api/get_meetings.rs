@@ -1,0 +1,83 @@
+//! `getMeetings`: every online server that is not disabled is asked at once, each within the response
+//! timeout; a server that fails or hangs is left out, not fatal. The `<meeting>` elements are copied as the
+//! servers wrote them, keeping only the calling tenant's meetings (or, without multitenancy, meetings of no
+//! tenant).
+
+use actix_web::HttpResponse;
+
+use crate::api::meetings::{rewrite_meeting_ids, xml_response};
+use crate::api::request::ApiCall;
+use crate::app::AppState;
+use crate::bbb::meetings::parse_get_meetings;
+use crate::db::models::server::ServerState;
+use crate::db::now_ms;
+use crate::error::BbbError;
+
+/// The answer when there is nothing to show (also the answer when `GET_MEETINGS_API_DISABLED` is set).
+pub fn no_meetings() -> HttpResponse {
+    xml_response(
+        "<response><returncode>SUCCESS</returncode><messageKey>noMeetings</messageKey>\
+         <message>no meetings were found on this server</message><meetings/></response>"
+            .into(),
+    )
+}
+
+/// Handles `getMeetings`.
+pub async fn get_meetings(state: &AppState, call: ApiCall) -> Result<HttpResponse, BbbError> {
+    let view = state.shared.view();
+    let client = crate::actors::client(&state.config);
+    let asks = view
+        .servers
+        .values()
+        .filter(|s| s.online && s.state != ServerState::Disabled)
+        .map(|server| {
+            let client = client.clone();
+            async move {
+                (
+                    server,
+                    client.call(&server.target(), "getMeetings", &[], None, None).await,
+                )
+            }
+        });
+    let answers = futures_util::future::join_all(asks).await;
+    let prefix = call.tenant.as_ref().map(|t| format!("{}~", t.name));
+    let now = now_ms();
+    let mut out = String::from("<response><returncode>SUCCESS</returncode><meetings>");
+    let mut shown = 0usize;
+    for (server, answer) in answers {
+        let document = match answer {
+            Ok(document) => document,
+            Err(e) => {
+                log::warn!("getMeetings leaves out server {}: {e}", server.id);
+                continue;
+            }
+        };
+        let listed = match parse_get_meetings(&document, now) {
+            Ok(listed) => listed,
+            Err(e) => {
+                log::warn!("getMeetings leaves out server {}: {e}", server.id);
+                continue;
+            }
+        };
+        for meeting in listed {
+            let mine = match &call.tenant {
+                Some(tenant) => meeting.tenant_id.as_deref() == Some(tenant.id.as_str()),
+                None => meeting.tenant_id.is_none(),
+            };
+            if !mine {
+                continue;
+            }
+            let element = &document[meeting.range.clone()];
+            match &prefix {
+                Some(prefix) => out.push_str(&rewrite_meeting_ids(element.to_string(), prefix)),
+                None => out.push_str(element),
+            }
+            shown += 1;
+        }
+    }
+    if shown == 0 {
+        return Ok(no_meetings());
+    }
+    out.push_str("</meetings></response>");
+    Ok(xml_response(out))
+}

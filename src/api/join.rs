@@ -1,0 +1,42 @@
+//! `join` (GET only): a 302 to the meeting's server, signed with that server's secret. The hot path: no
+//! database write, and no database read while the meeting is cached.
+
+use actix_web::HttpResponse;
+
+use crate::api::meetings::{find, not_found};
+use crate::api::policy::{ParamList, Policy};
+use crate::api::request::ApiCall;
+use crate::app::AppState;
+use crate::bbb::client::signed_url;
+use crate::error::BbbError;
+
+/// Handles `join`.
+pub async fn join(state: &AppState, call: ApiCall) -> Result<HttpResponse, BbbError> {
+    let meeting_id = call.meeting_id()?;
+    let meeting = find(state, &call, meeting_id).await?.ok_or_else(not_found)?;
+    let server = state
+        .shared
+        .server(&meeting.server_id)
+        .filter(|s| s.can_join())
+        .ok_or_else(|| BbbError::new("serverUnavailable", "The server for this meeting is disabled/offline."))?;
+    let config = &state.config;
+    let empty = Vec::new();
+    let (tenant_defaults, tenant_overrides) = match &call.tenant {
+        Some(t) => (&t.defaults, &t.overrides),
+        None => (&empty, &empty),
+    };
+    let policy = Policy {
+        tenant_defaults,
+        global_defaults: &config.default_join_params,
+        global_overrides: &config.override_join_params,
+        tenant_overrides,
+    };
+    let mut params = policy.apply(ParamList::from_client(&call.params, &config.join_exclude_params));
+    params.set("meetingID", &meeting.bbb_meeting_id);
+    let location = signed_url(&server.target(), "join", &params.pairs());
+    log::debug!("join of meeting {} goes to server {}", meeting.meeting_id, server.id);
+    Ok(HttpResponse::Found()
+        .insert_header(("Location", location))
+        .insert_header(("Cache-Control", "no-cache"))
+        .finish())
+}

@@ -1,0 +1,167 @@
+//! Which parameters reach a BBB server on create and join: the front-end's, minus the excluded ones, merged
+//! with defaults and overrides in Ruby Scalelite's order (lowest first): tenant defaults, global defaults, the
+//! front-end's parameters, global overrides, tenant overrides.
+
+/// An ordered parameter list where setting a key replaces its value in place.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ParamList(pub Vec<(String, String)>);
+
+impl ParamList {
+    /// The front-end's parameters; a repeated key keeps its last value, at its first position.
+    pub fn from_client(params: &[(String, String)], excluded: &[String]) -> ParamList {
+        let mut list = ParamList::default();
+        for (key, value) in params {
+            if matches!(key.as_str(), "checksum" | "format" | "controller" | "action") || excluded.contains(key) {
+                continue;
+            }
+            list.set(key, value);
+        }
+        list
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    pub fn set(&mut self, key: &str, value: &str) {
+        match self.0.iter_mut().find(|(k, _)| k == key) {
+            Some(entry) => entry.1 = value.to_string(),
+            None => self.0.push((key.to_string(), value.to_string())),
+        }
+    }
+
+    /// Sets a key only if it is absent.
+    pub fn set_default(&mut self, key: &str, value: &str) {
+        if self.get(key).is_none() {
+            self.0.push((key.to_string(), value.to_string()));
+        }
+    }
+
+    pub fn remove(&mut self, key: &str) -> Option<String> {
+        let position = self.0.iter().position(|(k, _)| k == key)?;
+        Some(self.0.remove(position).1)
+    }
+
+    /// As `(&str, &str)` pairs, for encoding.
+    pub fn pairs(&self) -> Vec<(&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+    }
+}
+
+/// Defaults and overrides from the configuration and the tenant.
+pub struct Policy<'a> {
+    pub tenant_defaults: &'a [(String, String)],
+    pub global_defaults: &'a [(String, String)],
+    pub global_overrides: &'a [(String, String)],
+    pub tenant_overrides: &'a [(String, String)],
+}
+
+/// The tag is resolved on its own (see `create`), never through defaults or overrides.
+const SERVER_TAG: &str = "meta_server-tag";
+
+impl Policy<'_> {
+    /// Merges the front-end's parameters with the defaults and overrides.
+    pub fn apply(&self, mut client: ParamList) -> ParamList {
+        let settings = |list: &[(String, String)]| {
+            list.iter()
+                .filter(|(k, _)| k != SERVER_TAG)
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        for (key, value) in settings(self.tenant_defaults)
+            .iter()
+            .chain(settings(self.global_defaults).iter())
+        {
+            client.set_default(key, value);
+        }
+        for (key, value) in settings(self.global_overrides)
+            .iter()
+            .chain(settings(self.tenant_overrides).iter())
+        {
+            client.set(key, value);
+        }
+        client
+    }
+
+    /// The effective `meta_server-tag`: the first non-blank of tenant override, global override, the
+    /// front-end's, tenant default, global default.
+    pub fn server_tag<'b>(&'b self, client: Option<&'b str>) -> Option<&'b str> {
+        let find = |list: &'b [(String, String)]| {
+            list.iter()
+                .find(|(k, v)| k == SERVER_TAG && !v.trim().is_empty())
+                .map(|(_, v)| v.as_str())
+        };
+        find(self.tenant_overrides)
+            .or_else(|| find(self.global_overrides))
+            .or(client.filter(|v| !v.trim().is_empty()))
+            .or_else(|| find(self.tenant_defaults))
+            .or_else(|| find(self.global_defaults))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+        items.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn drops_excluded_and_internal_parameters_and_keeps_the_last_value() {
+        let client = pairs(&[
+            ("meetingID", "a"),
+            ("logo", "x"),
+            ("checksum", "c"),
+            ("name", "1"),
+            ("name", "2"),
+        ]);
+        let list = ParamList::from_client(&client, &["logo".to_string()]);
+        assert_eq!(list.0, pairs(&[("meetingID", "a"), ("name", "2")]));
+    }
+
+    #[test]
+    fn merges_in_ruby_scalelites_order() {
+        let tenant_defaults = pairs(&[("record", "tenant-default"), ("welcome", "tenant-default"), ("a", "td")]);
+        let global_defaults = pairs(&[("record", "global-default"), ("b", "gd"), ("a", "gd")]);
+        let global_overrides = pairs(&[("muteOnStart", "global-override"), ("c", "go")]);
+        let tenant_overrides = pairs(&[("muteOnStart", "tenant-override"), ("meta_server-tag", "never")]);
+        let policy = Policy {
+            tenant_defaults: &tenant_defaults,
+            global_defaults: &global_defaults,
+            global_overrides: &global_overrides,
+            tenant_overrides: &tenant_overrides,
+        };
+        let client = ParamList::from_client(&pairs(&[("record", "client"), ("muteOnStart", "client")]), &[]);
+        let merged = policy.apply(client);
+        assert_eq!(merged.get("record"), Some("client"));
+        assert_eq!(merged.get("welcome"), Some("tenant-default"));
+        assert_eq!(merged.get("a"), Some("td"));
+        assert_eq!(merged.get("b"), Some("gd"));
+        assert_eq!(merged.get("c"), Some("go"));
+        assert_eq!(merged.get("muteOnStart"), Some("tenant-override"));
+        assert_eq!(merged.get("meta_server-tag"), None);
+    }
+
+    #[test]
+    fn resolves_the_server_tag_by_precedence() {
+        let none: Vec<(String, String)> = Vec::new();
+        let default = pairs(&[("meta_server-tag", "default")]);
+        let override_ = pairs(&[("meta_server-tag", "override")]);
+        let policy = Policy {
+            tenant_defaults: &none,
+            global_defaults: &default,
+            global_overrides: &none,
+            tenant_overrides: &none,
+        };
+        assert_eq!(policy.server_tag(Some("client")), Some("client"));
+        assert_eq!(policy.server_tag(Some(" ")), Some("default"));
+        let policy = Policy {
+            tenant_defaults: &none,
+            global_defaults: &default,
+            global_overrides: &override_,
+            tenant_overrides: &none,
+        };
+        assert_eq!(policy.server_tag(Some("client")), Some("override"));
+    }
+}

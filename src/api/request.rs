@@ -1,0 +1,215 @@
+//! What every checked BBB API call goes through: the tenant (first host label or path prefix), the
+//! checksum (raw query as sent; for form POSTs also the body, BBB's sorted form, or the empty string), the
+//! content type, and the decoded parameters.
+
+use std::sync::Arc;
+
+use actix_web::http::{header, Method};
+use actix_web::HttpRequest;
+use bytes::Bytes;
+
+use crate::app::AppState;
+use crate::bbb::checksum::{self, ChecksumError};
+use crate::bbb::params::encode_component;
+use crate::error::BbbError;
+use crate::pool::TenantView;
+use crate::secret::Secret;
+
+/// What a POST body may be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyKind {
+    /// `application/x-www-form-urlencoded` or `multipart/form-data`.
+    Form,
+    /// `application/xml`, `text/xml`, `application/x-xml`.
+    Xml,
+}
+
+/// A checked call.
+#[derive(Debug)]
+pub struct ApiCall {
+    /// Decoded parameters: the query's, then the form body's.
+    pub params: Vec<(String, String)>,
+    /// The body of an XML POST.
+    pub xml_body: Option<Bytes>,
+    pub tenant: Option<Arc<TenantView>>,
+    /// Which secret signed the call (see [`checksum::fingerprint`]).
+    pub secret_fingerprint: String,
+}
+
+impl ApiCall {
+    /// A parameter (the last one of that name).
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `meetingID`, which must be present and not empty.
+    pub fn meeting_id(&self) -> Result<&str, BbbError> {
+        self.get("meetingID").filter(|id| !id.trim().is_empty()).ok_or_else(|| {
+            BbbError::new(
+                "missingParamMeetingID",
+                "You must specify a meeting ID for the meeting.",
+            )
+        })
+    }
+
+    /// The tenant's id, or `""` without multitenancy.
+    pub fn tenant_id(&self) -> &str {
+        self.tenant.as_ref().map_or("", |t| t.id.as_str())
+    }
+
+    /// The meeting ID the BBB server knows for a front-end's meeting ID.
+    pub fn bbb_meeting_id(&self, meeting_id: &str) -> String {
+        match &self.tenant {
+            Some(tenant) => tenant.bbb_meeting_id(meeting_id),
+            None => meeting_id.to_string(),
+        }
+    }
+}
+
+/// The kind of a request body, from its content type; `None` for any other type.
+pub fn body_kind(request: &HttpRequest) -> Option<BodyKind> {
+    let value = request.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let essence = value.split(';').next()?.trim().to_ascii_lowercase();
+    match essence.as_str() {
+        "application/x-www-form-urlencoded" | "multipart/form-data" => Some(BodyKind::Form),
+        "application/xml" | "text/xml" | "application/x-xml" => Some(BodyKind::Xml),
+        _ => None,
+    }
+}
+
+/// The tenant of a request: the path prefix, else the first label of the Host header.
+fn tenant(request: &HttpRequest, state: &AppState, path_tenant: Option<&str>) -> Result<Arc<TenantView>, BbbError> {
+    let name = match path_tenant {
+        Some(name) => name.to_string(),
+        None => {
+            let host = request.connection_info().host().to_string();
+            host.split(['.', ':']).next().unwrap_or_default().to_string()
+        }
+    };
+    state.shared.tenant(&name).ok_or_else(BbbError::checksum)
+}
+
+/// BBB's sorted form of form parameters (2.4–3.0 rebuild the query this way for form POSTs).
+fn canonical_form(params: &[(String, String)]) -> String {
+    let mut sorted: Vec<&(String, String)> = params.iter().filter(|(k, _)| k != "checksum").collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out = String::new();
+    for (key, value) in sorted {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        encode_component(&mut out, key);
+        out.push('=');
+        encode_component(&mut out, value);
+    }
+    out
+}
+
+fn verify(
+    call: &str,
+    request: &HttpRequest,
+    form_body: Option<&[u8]>,
+    form_params: &[(String, String)],
+    secrets: &[Secret],
+    state: &AppState,
+) -> Result<usize, ChecksumError> {
+    let algorithms = &state.config.checksum_algorithms;
+    let query = request.query_string();
+    match checksum::find_checksum(query) {
+        Err(ChecksumError::Missing) => {}
+        other => return checksum::verify_given(other?, call, query, b"", secrets, algorithms),
+    }
+    let (Some(body), true) = (form_body, query.is_empty()) else {
+        return Err(ChecksumError::Missing);
+    };
+    let given = form_params
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "checksum")
+        .map(|(_, v)| v.as_str());
+    let given = given.filter(|g| !g.is_empty()).ok_or(ChecksumError::Missing)?;
+    let raw = String::from_utf8_lossy(body);
+    checksum::verify_given(given, call, &raw, b"", secrets, algorithms)
+        .or_else(|_| checksum::verify_given(given, call, &canonical_form(form_params), b"", secrets, algorithms))
+        .or_else(|_| checksum::verify_given(given, call, "", b"", secrets, algorithms))
+}
+
+/// Checks a call: tenant, checksum, content type; and decodes its parameters.
+pub fn check(
+    call: &str,
+    request: &HttpRequest,
+    body: Bytes,
+    state: &AppState,
+    path_tenant: Option<&str>,
+    accepts: &[BodyKind],
+) -> Result<ApiCall, BbbError> {
+    let tenant = if state.config.multitenancy_enabled {
+        Some(tenant(request, state, path_tenant)?)
+    } else {
+        None
+    };
+    let kind = if request.method() == Method::POST && !body.is_empty() {
+        Some(body_kind(request))
+    } else {
+        None
+    };
+    let urlencoded = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
+    let form_body = (kind == Some(Some(BodyKind::Form)) && urlencoded).then_some(&body[..]);
+    let form_params: Vec<(String, String)> = match form_body {
+        Some(form) => url::form_urlencoded::parse(form).into_owned().collect(),
+        None => Vec::new(),
+    };
+    let secrets: &[Secret] = match &tenant {
+        Some(tenant) => &tenant.secrets,
+        None => &state.secrets,
+    };
+    let index = verify(call, request, form_body, &form_params, secrets, state).map_err(|e| {
+        log::debug!("{call}: checksum refused: {e}");
+        BbbError::checksum()
+    })?;
+    if let Some(kind) = kind {
+        if !kind.is_some_and(|k| accepts.contains(&k)) {
+            return Err(BbbError::unsupported_content_type());
+        }
+    }
+    let mut params: Vec<(String, String)> = url::form_urlencoded::parse(request.query_string().as_bytes())
+        .into_owned()
+        .collect();
+    params.extend(form_params);
+    params.retain(|(k, _)| k != "checksum");
+    let xml_body = (kind == Some(Some(BodyKind::Xml))).then_some(body);
+    let secret_fingerprint = checksum::fingerprint(&secrets[index]);
+    Ok(ApiCall {
+        params,
+        xml_body,
+        tenant,
+        secret_fingerprint,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_form_is_sorted_and_encoded_like_java() {
+        let params = vec![
+            ("name".to_string(), "Test Meeting".to_string()),
+            ("checksum".to_string(), "x".to_string()),
+            ("meetingID".to_string(), "a~b".to_string()),
+        ];
+        assert_eq!(canonical_form(&params), "meetingID=a%7Eb&name=Test+Meeting");
+    }
+}
