@@ -23,18 +23,16 @@ use crate::error::BbbError;
 use crate::pool::ServerView;
 
 /// Voice bridges to try: the front-end's first (with `USE_EXTERNAL_VOICE_BRIDGE`), then random ones of
-/// `VOICE_BRIDGE_LEN` digits (never starting with 0).
+/// `VOICE_BRIDGE_LEN` digits (never starting with 0), then, for small spaces, the following numbers in turn.
 fn voice_bridges(length: u32, external: Option<String>) -> impl Iterator<Item = String> {
-    let random = (0..20).map(move |_| {
-        let mut rng = rand::rng();
-        let mut digits = String::with_capacity(length as usize);
-        digits.push(char::from(b'0' + rng.random_range(1..=9u8)));
-        for _ in 1..length {
-            digits.push(char::from(b'0' + rng.random_range(0..=9u8)));
-        }
-        digits
-    });
-    external.into_iter().chain(random)
+    let low = 10u64.pow(length.saturating_sub(1));
+    let span = 9 * low;
+    let start = rand::rng().random_range(0..span);
+    let random = (0..10).map(move |_| rand::rng().random_range(0..span));
+    let scan = (0..span.min(10_000)).map(move |i| (start + i) % span);
+    external
+        .into_iter()
+        .chain(random.chain(scan).map(move |n| (low + n).to_string()))
 }
 
 fn random_password() -> String {
@@ -124,7 +122,7 @@ async fn locate(state: &AppState, call: &ApiCall, meeting_id: &str, tag: TagRequ
         None
     };
     let length = state.config.voice_bridge_len;
-    let placed = db::run(&state.pool, move |conn| -> Result<Placement, DbError> {
+    let placed = db::run(&state.pool, move |conn| -> Result<Option<Placement>, DbError> {
         if let Some(old) = stale {
             Meeting::delete_on_server(conn, &old.tenant_id, &old.meeting_id, &old.server_id)?;
         }
@@ -132,13 +130,20 @@ async fn locate(state: &AppState, call: &ApiCall, meeting_id: &str, tag: TagRequ
     })
     .await?;
     match placed {
-        Placement::Inserted(meeting) => Ok(meeting),
-        Placement::Existing(meeting) => {
+        Some(Placement::Inserted(meeting)) => Ok(meeting),
+        Some(Placement::Existing(meeting)) => {
             state.scheduler.do_send(Unreserve {
                 server_id,
                 bbb_meeting_id,
             });
             Ok(meeting)
+        }
+        None => {
+            state.scheduler.do_send(Unreserve {
+                server_id,
+                bbb_meeting_id,
+            });
+            Err(BbbError::internal("Could not allocate a unique voice bridge."))
         }
     }
 }
@@ -250,7 +255,9 @@ mod tests {
             assert!(bridge.chars().all(|c| c.is_ascii_digit()));
             assert!(!bridge.starts_with('0'));
         }
-        assert_eq!(voice_bridges(5, None).count(), 20);
+        assert_eq!(voice_bridges(5, None).count(), 10 + 10_000);
+        let all: std::collections::HashSet<String> = voice_bridges(1, None).collect();
+        assert_eq!(all.len(), 9, "a small space is scanned whole");
     }
 
     #[test]

@@ -150,6 +150,7 @@ pub struct TestApp {
     pub db: TestDb,
     pub base: String,
     pub client: awc::Client,
+    pub state: web::Data<scalelite::app::AppState>,
     server: actix_web::dev::ServerHandle,
 }
 
@@ -162,9 +163,13 @@ impl TestApp {
         let db = TestDb::new(backend);
         let prepared = prepare(config(&db, extra)).unwrap();
         let state = web::Data::new(prepared.start());
-        let scheduler = state.scheduler.clone();
-        scheduler.send(scalelite::actors::scheduler::Reload).await.unwrap();
-        let server = HttpServer::new(move || App::new().configure(|cfg| configure_app(cfg, state.clone())))
+        state
+            .scheduler
+            .send(scalelite::actors::scheduler::Reload)
+            .await
+            .unwrap();
+        let app_state = state.clone();
+        let server = HttpServer::new(move || App::new().configure(|cfg| configure_app(cfg, app_state.clone())))
             .workers(1)
             .disable_signals()
             .bind("127.0.0.1:0")
@@ -173,12 +178,45 @@ impl TestApp {
         let server = server.run();
         let handle = server.handle();
         actix_web::rt::spawn(server);
+        let client = awc::Client::builder()
+            .disable_redirects()
+            .timeout(std::time::Duration::from_secs(60))
+            .finish();
         TestApp {
             db,
             base: format!("http://{address}"),
-            client: awc::Client::default(),
+            client,
+            state,
             server: handle,
         }
+    }
+
+    /// Makes the scheduler load the servers now.
+    pub async fn reload(&self) {
+        self.state
+            .scheduler
+            .send(scalelite::actors::scheduler::Reload)
+            .await
+            .unwrap();
+    }
+
+    /// Polls every server now and waits for the polls to be recorded.
+    pub async fn poll_all(&self) {
+        self.state
+            .scheduler
+            .send(scalelite::actors::scheduler::PollAll)
+            .await
+            .unwrap();
+    }
+
+    /// A BBB API call signed with the test secret (SHA-1, as most client libraries do).
+    pub async fn bbb(&self, call: &str, params: &[(&str, &str)]) -> Reply {
+        let query = bbb_query(call, params, SECRET);
+        send(
+            self.client.get(self.url(&format!("/bigbluebutton/api/{call}?{query}"))),
+            None,
+        )
+        .await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -190,19 +228,40 @@ impl TestApp {
     }
 }
 
+/// `k=v&…&checksum=…` for a BBB call, encoded and signed as a client library does.
+pub fn bbb_query(call: &str, params: &[(&str, &str)], secret: &str) -> String {
+    let query = scalelite::bbb::params::encode_query(params.iter().copied());
+    let sum = sign(Algorithm::Sha1, call, &query, "", secret);
+    if query.is_empty() {
+        format!("checksum={sum}")
+    } else {
+        format!("{query}&checksum={sum}")
+    }
+}
+
 /// A checksum as a client computes it (the admin API covers the body too).
 pub fn sign(algorithm: Algorithm, call: &str, query: &str, body: &str, secret: &str) -> String {
     checksum::sign(algorithm, call, query, body.as_bytes(), &Secret::new(secret))
 }
 
+pub mod pool;
+
 /// A response, read whole.
 pub struct Reply {
     pub status: u16,
     pub content_type: String,
+    pub location: Option<String>,
     pub body: String,
 }
 
 impl Reply {
+    /// The `Location` of a redirect.
+    pub fn location(&self) -> &str {
+        self.location
+            .as_deref()
+            .unwrap_or_else(|| panic!("no Location ({}): {}", self.status, self.body))
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
@@ -232,10 +291,15 @@ pub async fn send(request: awc::ClientRequest, body: Option<(&str, &str)>) -> Re
         .get("content-type")
         .map(|v| v.to_str().unwrap().to_string())
         .unwrap_or_default();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string());
     let body = String::from_utf8(response.body().limit(16 << 20).await.unwrap().to_vec()).unwrap();
     Reply {
         status,
         content_type,
+        location,
         body,
     }
 }

@@ -105,29 +105,30 @@ impl Meeting {
     }
 
     /// Inserts a new meeting with a voice bridge from `voice_bridges` (the first one free), unless a meeting with
-    /// the same tenant and ID exists, which is then returned instead (someone else created it first).
+    /// the same tenant and ID exists, which is then returned instead (someone else created it first). `None`:
+    /// every voice bridge offered is taken.
     pub fn insert_new(
         &self,
         conn: &mut DbConnection,
         voice_bridges: impl Iterator<Item = String>,
-    ) -> Result<Placement, DbError> {
+    ) -> Result<Option<Placement>, DbError> {
         for voice_bridge in voice_bridges {
             let meeting = Meeting {
                 voice_bridge: Some(voice_bridge),
                 ..self.clone()
             };
             match meeting.insert(conn) {
-                Ok(()) => return Ok(Placement::Inserted(meeting)),
+                Ok(()) => return Ok(Some(Placement::Inserted(meeting))),
                 Err(e) if crate::error::is_unique_violation(&e) => {
                     if let Some(existing) = Meeting::find(conn, &self.tenant_id, &self.meeting_id)? {
-                        return Ok(Placement::Existing(existing));
+                        return Ok(Some(Placement::Existing(existing)));
                     }
                     // The voice bridge is taken: try the next one.
                 }
                 Err(e) => return Err(e),
             }
         }
-        Err(DbError::Query(diesel::result::Error::RollbackTransaction))
+        Ok(None)
     }
 
     /// Forgets every meeting of a server and returns them, in one transaction.
