@@ -45,4 +45,10 @@ if [ -z "${SCALELITE_TEST_POSTGRES_URL:-}" ]; then
   echo "tests/run.sh: throwaway PostgreSQL on 127.0.0.1:$port"
 fi
 
+# The BBB client library the suite drives Scalelite with (tests/client_library.rs), from PyPI.
+if ! python3 -c 'import bigbluebutton_api_python, jxmlease' 2>/dev/null; then
+  echo "tests/run.sh: installing the BBB client library from PyPI (tests/client/requirements.txt)"
+  python3 -m pip install -q -r tests/client/requirements.txt
+fi
+
 cargo test --locked "$@"
