@@ -40,19 +40,9 @@ impl Prepared {
     pub fn start(self) -> AppState {
         let config = Arc::new(self.config);
         let shared = Arc::new(Shared::default());
-        let deps = Deps {
-            config: config.clone(),
-            db: self.pool.clone(),
-            shared: shared.clone(),
-        };
+        let deps = Deps { config: config.clone(), db: self.pool.clone(), shared: shared.clone() };
         let scheduler = actix::Supervisor::start(move |_| Scheduler::new(deps));
-        AppState {
-            config,
-            pool: self.pool,
-            secrets: self.secrets,
-            shared,
-            scheduler,
-        }
+        AppState { config, pool: self.pool, secrets: self.secrets, shared, scheduler }
     }
 }
 
@@ -74,12 +64,7 @@ pub fn prepare(config: Config) -> Result<Prepared, DbError> {
         Arc::from(config.loadbalancer_secrets.clone())
     };
     drop(conn);
-    Ok(Prepared {
-        config,
-        pool,
-        secrets,
-        generated_secret,
-    })
+    Ok(Prepared { config, pool, secrets, generated_secret })
 }
 
 /// Every route of Scalelite.

@@ -72,12 +72,7 @@ impl TagRequest {
             Some(rest) => (rest, !rest.trim().is_empty()),
             None => (value, false),
         };
-        let tags = list
-            .split(';')
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(String::from)
-            .collect();
+        let tags = list.split(';').map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect();
         TagRequest { tags, required }
     }
 
@@ -142,20 +137,11 @@ pub fn choose<'a>(candidates: &[Candidate<'a>], request: &TagRequest) -> Result<
 mod tests {
     use super::*;
 
-    const WEIGHTS: LoadWeights = LoadWeights {
-        min_users: 15.0,
-        join_buffer: Duration::from_secs(15 * 60),
-        video: 1.0,
-        voice: 0.5,
-    };
+    const WEIGHTS: LoadWeights =
+        LoadWeights { min_users: 15.0, join_buffer: Duration::from_secs(15 * 60), video: 1.0, voice: 0.5 };
 
     fn old(participants: u32, videos: u32, voice: u32) -> MeetingFigures {
-        MeetingFigures {
-            participants,
-            videos,
-            voice_participants: voice,
-            age: Duration::from_secs(3600),
-        }
+        MeetingFigures { participants, videos, voice_participants: voice, age: Duration::from_secs(3600) }
     }
 
     #[test]
@@ -167,26 +153,14 @@ mod tests {
 
     #[test]
     fn young_meetings_weigh_a_decaying_reservation_at_least() {
-        let new = MeetingFigures {
-            age: Duration::ZERO,
-            ..old(0, 0, 0)
-        };
+        let new = MeetingFigures { age: Duration::ZERO, ..old(0, 0, 0) };
         assert_eq!(meeting_load(&WEIGHTS, &new), 15.0);
-        let half = MeetingFigures {
-            age: Duration::from_secs(450),
-            ..old(2, 0, 0)
-        };
+        let half = MeetingFigures { age: Duration::from_secs(450), ..old(2, 0, 0) };
         assert_eq!(meeting_load(&WEIGHTS, &half), 7.5);
-        let busy = MeetingFigures {
-            age: Duration::ZERO,
-            ..old(40, 0, 0)
-        };
+        let busy = MeetingFigures { age: Duration::ZERO, ..old(40, 0, 0) };
         assert_eq!(meeting_load(&WEIGHTS, &busy), 40.0);
         assert_eq!(reservation(&WEIGHTS, Duration::from_secs(15 * 60)), 0.0);
-        let no_buffer = LoadWeights {
-            join_buffer: Duration::ZERO,
-            ..WEIGHTS
-        };
+        let no_buffer = LoadWeights { join_buffer: Duration::ZERO, ..WEIGHTS };
         assert_eq!(reservation(&no_buffer, Duration::ZERO), 0.0);
     }
 
@@ -195,50 +169,18 @@ mod tests {
         assert_eq!(TagRequest::parse(None), TagRequest::default());
         assert_eq!(TagRequest::parse(Some("  ")), TagRequest::default());
         assert_eq!(TagRequest::parse(Some("!")), TagRequest::default());
-        assert_eq!(
-            TagRequest::parse(Some("a")),
-            TagRequest {
-                tags: vec!["a".into()],
-                required: false
-            }
-        );
-        assert_eq!(
-            TagRequest::parse(Some("a;b!")),
-            TagRequest {
-                tags: vec!["a".into(), "b".into()],
-                required: true
-            }
-        );
+        assert_eq!(TagRequest::parse(Some("a")), TagRequest { tags: vec!["a".into()], required: false });
+        assert_eq!(TagRequest::parse(Some("a;b!")), TagRequest { tags: vec!["a".into(), "b".into()], required: true });
         assert_eq!(TagRequest::parse(Some("a;b!")).describe(), "a;b");
     }
 
     fn pool() -> Vec<Candidate<'static>> {
         vec![
-            Candidate {
-                id: "untagged-busy",
-                tag: None,
-                load: 50.0,
-            },
-            Candidate {
-                id: "untagged-idle",
-                tag: None,
-                load: 10.0,
-            },
-            Candidate {
-                id: "east-1",
-                tag: Some("east"),
-                load: 30.0,
-            },
-            Candidate {
-                id: "east-2",
-                tag: Some("east"),
-                load: 20.0,
-            },
-            Candidate {
-                id: "west-1",
-                tag: Some("west"),
-                load: 0.0,
-            },
+            Candidate { id: "untagged-busy", tag: None, load: 50.0 },
+            Candidate { id: "untagged-idle", tag: None, load: 10.0 },
+            Candidate { id: "east-1", tag: Some("east"), load: 30.0 },
+            Candidate { id: "east-2", tag: Some("east"), load: 20.0 },
+            Candidate { id: "west-1", tag: Some("west"), load: 0.0 },
         ]
     }
 
@@ -262,33 +204,15 @@ mod tests {
 
     #[test]
     fn never_falls_back_to_other_tags() {
-        let tagged_only = vec![Candidate {
-            id: "east-1",
-            tag: Some("east"),
-            load: 0.0,
-        }];
+        let tagged_only = vec![Candidate { id: "east-1", tag: Some("east"), load: 0.0 }];
         assert_eq!(choose(&tagged_only, &TagRequest::default()), Err(PlaceError::NoServers));
-        assert_eq!(
-            choose(&tagged_only, &TagRequest::parse(Some("west"))),
-            Err(PlaceError::NoServers)
-        );
+        assert_eq!(choose(&tagged_only, &TagRequest::parse(Some("west"))), Err(PlaceError::NoServers));
         assert_eq!(choose(&[], &TagRequest::default()), Err(PlaceError::NoServers));
     }
 
     #[test]
     fn breaks_ties_by_id() {
-        let tied = vec![
-            Candidate {
-                id: "b",
-                tag: None,
-                load: 1.0,
-            },
-            Candidate {
-                id: "a",
-                tag: None,
-                load: 1.0,
-            },
-        ];
+        let tied = vec![Candidate { id: "b", tag: None, load: 1.0 }, Candidate { id: "a", tag: None, load: 1.0 }];
         assert_eq!(choose(&tied, &TagRequest::default()), Ok("a"));
     }
 
@@ -299,11 +223,8 @@ mod tests {
         let mut loads = [0.0f64; 3];
         let mut counts = [0u32; 3];
         for _ in 0..300 {
-            let candidates: Vec<Candidate<'_>> = ids
-                .iter()
-                .zip(loads)
-                .map(|(id, load)| Candidate { id, tag: None, load })
-                .collect();
+            let candidates: Vec<Candidate<'_>> =
+                ids.iter().zip(loads).map(|(id, load)| Candidate { id, tag: None, load }).collect();
             let chosen = choose(&candidates, &TagRequest::default()).unwrap();
             let i = ids.iter().position(|id| *id == chosen).unwrap();
             loads[i] += reservation(&WEIGHTS, Duration::ZERO);

@@ -105,35 +105,22 @@ impl Lookup for EnvAndFile {
 }
 
 fn read_toml(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
-    let fail = |expected: String| ConfigError {
-        key: "SCALELITE_CONFIG".into(),
-        value: None,
-        expected,
-    };
+    let fail = |expected: String| ConfigError { key: "SCALELITE_CONFIG".into(), value: None, expected };
     let text = std::fs::read_to_string(path).map_err(|e| fail(format!("a readable file ({}: {e})", path.display())))?;
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| fail(format!("valid TOML ({}: {})", path.display(), e.message())))?;
+    let table: toml::Table =
+        text.parse().map_err(|e: toml::de::Error| fail(format!("valid TOML ({}: {})", path.display(), e.message())))?;
     let mut values = HashMap::new();
     for (key, value) in table {
         let name = key.to_ascii_uppercase();
         if !KEYS.iter().any(|k| k.name == name) {
-            return Err(fail(format!(
-                "known keys only ({}: unknown key '{key}')",
-                path.display()
-            )));
+            return Err(fail(format!("known keys only ({}: unknown key '{key}')", path.display())));
         }
         let text = match value {
             toml::Value::String(s) => s,
             toml::Value::Integer(i) => i.to_string(),
             toml::Value::Float(f) => f.to_string(),
             toml::Value::Boolean(b) => b.to_string(),
-            _ => {
-                return Err(fail(format!(
-                    "a string, number or boolean for '{key}' ({})",
-                    path.display()
-                )))
-            }
+            _ => return Err(fail(format!("a string, number or boolean for '{key}' ({})", path.display()))),
         };
         values.insert(name, text);
     }
@@ -208,18 +195,11 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn text(&self, key: &str) -> Option<String> {
-        self.lookup
-            .get(key)
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
+        self.lookup.get(key).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
     }
 
     fn error(key: &str, value: &str, expected: &str) -> ConfigError {
-        ConfigError {
-            key: key.into(),
-            value: Some(value.into()),
-            expected: expected.into(),
-        }
+        ConfigError { key: key.into(), value: Some(value.into()), expected: expected.into() }
     }
 
     fn text_or(&self, key: &str, default: &str) -> String {
@@ -274,12 +254,7 @@ impl Reader<'_> {
     }
 
     fn list(&self, key: &str, separator: char, default: &str) -> Vec<String> {
-        self.text_or(key, default)
-            .split(separator)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect()
+        self.text_or(key, default).split(separator).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
     }
 
     fn pairs(&self, key: &str) -> Result<Vec<(String, String)>, ConfigError> {
@@ -324,12 +299,8 @@ impl Config {
             ));
         }
 
-        let database_url =
-            DatabaseUrl::parse(&r.text_or("DATABASE_URL", DEFAULT_DATABASE_URL)).map_err(|expected| ConfigError {
-                key: "DATABASE_URL".into(),
-                value: None,
-                expected,
-            })?;
+        let database_url = DatabaseUrl::parse(&r.text_or("DATABASE_URL", DEFAULT_DATABASE_URL))
+            .map_err(|expected| ConfigError { key: "DATABASE_URL".into(), value: None, expected })?;
 
         let port: u16 = r.number("PORT", 3000, 1, "a TCP port number from 1 to 65535")?;
         let bind = match r.text("BIND") {
@@ -386,15 +357,9 @@ impl Config {
             override_join_params: r.pairs("OVERRIDE_JOIN_PARAMS")?,
             recording_disabled: r.flag("RECORDING_DISABLED")?,
             recording_spool_dir: r.text_or("RECORDING_SPOOL_DIR", "/var/bigbluebutton/spool").into(),
-            recording_work_dir: r
-                .text_or("RECORDING_WORK_DIR", "/var/bigbluebutton/recording/scalelite")
-                .into(),
-            recording_publish_dir: r
-                .text_or("RECORDING_PUBLISH_DIR", "/var/bigbluebutton/published")
-                .into(),
-            recording_unpublish_dir: r
-                .text_or("RECORDING_UNPUBLISH_DIR", "/var/bigbluebutton/unpublished")
-                .into(),
+            recording_work_dir: r.text_or("RECORDING_WORK_DIR", "/var/bigbluebutton/recording/scalelite").into(),
+            recording_publish_dir: r.text_or("RECORDING_PUBLISH_DIR", "/var/bigbluebutton/published").into(),
+            recording_unpublish_dir: r.text_or("RECORDING_UNPUBLISH_DIR", "/var/bigbluebutton/unpublished").into(),
             recording_import_unpublished: r.flag("RECORDING_IMPORT_UNPUBLISHED")?,
             recording_import_poll: r.flag_or("RECORDING_IMPORT_POLL", true)?,
             recording_import_poll_interval: r.seconds("RECORDING_IMPORT_POLL_INTERVAL", 60.0)?,
@@ -429,11 +394,7 @@ impl Config {
 
     /// The algorithm for calls to BBB servers: the strongest accepted one, as Ruby Scalelite does.
     pub fn outgoing_algorithm(&self) -> Algorithm {
-        self.checksum_algorithms
-            .iter()
-            .copied()
-            .max()
-            .unwrap_or(Algorithm::Sha256)
+        self.checksum_algorithms.iter().copied().max().unwrap_or(Algorithm::Sha256)
     }
 }
 
@@ -496,30 +457,20 @@ mod tests {
         assert_eq!(config.create_exclude_params, ["logo", "bannerText"]);
         assert_eq!(
             config.default_create_params,
-            [
-                ("record".to_string(), "true".to_string()),
-                ("welcome".to_string(), "Hi=there".to_string())
-            ]
+            [("record".to_string(), "true".to_string()), ("welcome".to_string(), "Hi=there".to_string())]
         );
     }
 
     #[test]
     fn bind_wins_over_port() {
         assert_eq!(load(&[("PORT", "8080")]).unwrap().bind, "0.0.0.0:8080");
-        assert_eq!(
-            load(&[("PORT", "8080"), ("BIND", "tcp://127.0.0.1:9000")])
-                .unwrap()
-                .bind,
-            "127.0.0.1:9000"
-        );
+        assert_eq!(load(&[("PORT", "8080"), ("BIND", "tcp://127.0.0.1:9000")]).unwrap().bind, "127.0.0.1:9000");
     }
 
     #[test]
     fn outgoing_algorithm_is_the_strongest_accepted() {
         assert_eq!(
-            load(&[("LOADBALANCER_CHECKSUM_ALGORITHM", "SHA1:SHA256")])
-                .unwrap()
-                .outgoing_algorithm(),
+            load(&[("LOADBALANCER_CHECKSUM_ALGORITHM", "SHA1:SHA256")]).unwrap().outgoing_algorithm(),
             Algorithm::Sha256
         );
         assert_eq!(load(&[]).unwrap().outgoing_algorithm(), Algorithm::Sha512);
@@ -552,9 +503,7 @@ mod tests {
 
     #[test]
     fn database_url_errors_do_not_echo_the_password() {
-        let line = load(&[("DATABASE_URL", "mysql://root:hunter2@db/x")])
-            .unwrap_err()
-            .to_string();
+        let line = load(&[("DATABASE_URL", "mysql://root:hunter2@db/x")]).unwrap_err().to_string();
         assert!(!line.contains("hunter2"), "{line}");
         assert!(line.contains("mysql"));
     }
@@ -563,11 +512,7 @@ mod tests {
     fn toml_file_sets_keys_and_the_environment_wins() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("scalelite.toml");
-        std::fs::write(
-            &path,
-            "port = 4000\nmultitenancy_enabled = true\nurl_host = \"sl.example.com\"\n",
-        )
-        .unwrap();
+        std::fs::write(&path, "port = 4000\nmultitenancy_enabled = true\nurl_host = \"sl.example.com\"\n").unwrap();
         let file = read_toml(&path).unwrap();
         assert_eq!(file.get("PORT").map(String::as_str), Some("4000"));
         let config = Config::load(&file).unwrap();

@@ -17,10 +17,7 @@ pub struct BbbError {
 
 impl BbbError {
     pub fn new(key: &'static str, message: impl Into<String>) -> Self {
-        BbbError {
-            key,
-            message: message.into(),
-        }
+        BbbError { key, message: message.into() }
     }
 
     pub fn checksum() -> Self {
@@ -32,10 +29,7 @@ impl BbbError {
     }
 
     pub fn unsupported_content_type() -> Self {
-        BbbError::new(
-            "unsupportedContentType",
-            "POST request Content-Type is missing or unsupported",
-        )
+        BbbError::new("unsupportedContentType", "POST request Content-Type is missing or unsupported")
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
@@ -75,11 +69,7 @@ pub struct AdminError {
 
 impl AdminError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        AdminError {
-            status,
-            field: "error",
-            message: message.into(),
-        }
+        AdminError { status, field: "error", message: message.into() }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -126,9 +116,6 @@ impl From<DbError> for AdminError {
 pub fn is_unique_violation(error: &DbError) -> bool {
     matches!(
         error,
-        DbError::Query(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _
-        ))
+        DbError::Query(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
     )
 }

@@ -68,11 +68,7 @@ pub struct FakeServer {
 
 impl FakeServer {
     pub fn new(name: &str, secret: &str) -> Arc<FakeServer> {
-        Arc::new(FakeServer {
-            name: name.into(),
-            secret: Secret::new(secret),
-            state: Mutex::default(),
-        })
+        Arc::new(FakeServer { name: name.into(), secret: Secret::new(secret), state: Mutex::default() })
     }
 
     /// The server's state, locked.
@@ -111,11 +107,7 @@ impl FakeBbb {
     pub fn start(servers: Vec<Arc<FakeServer>>, port: u16, workers: usize) -> std::io::Result<FakeBbb> {
         let servers: Arc<HashMap<String, Arc<FakeServer>>> =
             Arc::new(servers.into_iter().map(|s| (s.name.clone(), s)).collect());
-        let mut fake = FakeBbb {
-            port,
-            servers,
-            handle: None,
-        };
+        let mut fake = FakeBbb { port, servers, handle: None };
         fake.listen(workers)?;
         Ok(fake)
     }
@@ -126,6 +118,9 @@ impl FakeBbb {
             App::new()
                 .app_data(web::Data::from(servers.clone()))
                 .app_data(web::PayloadConfig::new(16 << 20))
+                .route("/_control/counts", web::get().to(counts))
+                .route("/_control/{name}/{mode}", web::post().to(control))
+                .route("/ceiling/bigbluebutton/api/join", web::get().to(ceiling))
                 .route("/{name}/bigbluebutton/api", web::to(handle))
                 .route("/{name}/bigbluebutton/api/", web::to(handle))
                 .route("/{name}/bigbluebutton/api/{call}", web::to(handle))
@@ -159,11 +154,46 @@ impl FakeBbb {
     }
 }
 
-fn xml(body: String) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/xml;charset=utf-8")
+/// The reference for benchmarks: a bare handler answering a join with a fixed 302, doing nothing else.
+async fn ceiling() -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header((
+            "Location",
+            "http://127.0.0.1:1/bbb0/bigbluebutton/api/join?fullName=Ada&meetingID=bench-join&role=VIEWER&checksum=0123456789abcdef0123456789abcdef01234567",
+        ))
         .insert_header(("Cache-Control", "no-cache"))
-        .body(body)
+        .finish()
+}
+
+/// `GET /_control/counts`: meetings per server, as JSON.
+async fn counts(servers: web::Data<HashMap<String, Arc<FakeServer>>>) -> HttpResponse {
+    let counts: BTreeMap<&String, usize> = servers.iter().map(|(name, s)| (name, s.meeting_count())).collect();
+    HttpResponse::Ok().json(counts)
+}
+
+/// `POST /_control/<name>/<mode>`: `normal`, `hang`, `garbage`, `http500`, or `slow-<ms>`.
+async fn control(
+    path: web::Path<(String, String)>,
+    servers: web::Data<HashMap<String, Arc<FakeServer>>>,
+) -> HttpResponse {
+    let (name, mode) = path.into_inner();
+    let Some(server) = servers.get(&name) else { return HttpResponse::NotFound().body("no such fake server") };
+    let mode = match mode.as_str() {
+        "normal" => Mode::Normal,
+        "hang" => Mode::Hang,
+        "garbage" => Mode::Garbage,
+        "http500" => Mode::Http500,
+        other => match other.strip_prefix("slow-").and_then(|ms| ms.parse().ok()) {
+            Some(ms) => Mode::Slow(Duration::from_millis(ms)),
+            None => return HttpResponse::BadRequest().body("modes: normal, hang, garbage, http500, slow-<ms>"),
+        },
+    };
+    server.set_mode(mode);
+    HttpResponse::Ok().body("ok")
+}
+
+fn xml(body: String) -> HttpResponse {
+    HttpResponse::Ok().content_type("text/xml;charset=utf-8").insert_header(("Cache-Control", "no-cache")).body(body)
 }
 
 fn failed(key: &str, message: &str) -> HttpResponse {
@@ -172,9 +202,8 @@ fn failed(key: &str, message: &str) -> HttpResponse {
 
 /// Decoded parameters of the query and, for form posts, of the body.
 fn params(request: &HttpRequest, body: &[u8]) -> Vec<(String, String)> {
-    let mut all: Vec<(String, String)> = url::form_urlencoded::parse(request.query_string().as_bytes())
-        .into_owned()
-        .collect();
+    let mut all: Vec<(String, String)> =
+        url::form_urlencoded::parse(request.query_string().as_bytes()).into_owned().collect();
     let form = request
         .headers()
         .get("content-type")
@@ -209,25 +238,11 @@ async fn handle(
             }
         },
         Mode::Slow(delay) => actix_web::rt::time::sleep(delay).await,
-        Mode::Garbage => {
-            return HttpResponse::Ok()
-                .content_type("text/html")
-                .body("<html><body>Welcome to nginx")
-        }
-        Mode::Http500 => {
-            return HttpResponse::InternalServerError()
-                .content_type("text/html")
-                .body("<h1>500</h1>")
-        }
+        Mode::Garbage => return HttpResponse::Ok().content_type("text/html").body("<html><body>Welcome to nginx"),
+        Mode::Http500 => return HttpResponse::InternalServerError().content_type("text/html").body("<h1>500</h1>"),
     }
-    if checksum::verify(
-        &call,
-        request.query_string(),
-        b"",
-        std::slice::from_ref(&server.secret),
-        &Algorithm::ALL,
-    )
-    .is_err()
+    if checksum::verify(&call, request.query_string(), b"", std::slice::from_ref(&server.secret), &Algorithm::ALL)
+        .is_err()
     {
         return failed("checksumError", "Checksums do not match");
     }
@@ -283,10 +298,7 @@ async fn handle(
 
 fn create(state: &mut FakeState, params: &[(String, String)]) -> HttpResponse {
     let Some(id) = get(params, "meetingID").filter(|id| !id.is_empty()) else {
-        return failed(
-            "missingParamMeetingID",
-            "You must specify a meeting ID for the meeting.",
-        );
+        return failed("missingParamMeetingID", "You must specify a meeting ID for the meeting.");
     };
     if let Some(existing) = state.meetings.get(id) {
         let same_password = get(params, "moderatorPW").is_none_or(|pw| pw == existing.moderator_pw);
@@ -307,6 +319,9 @@ fn create(state: &mut FakeState, params: &[(String, String)]) -> HttpResponse {
     let metadata = params
         .iter()
         .filter_map(|(k, v)| k.strip_prefix("meta_").map(|k| (k.to_ascii_lowercase(), v.clone())))
+        .filter(|(k, _)| {
+            k.starts_with(|c: char| c.is_ascii_alphabetic()) && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
         .collect();
     let meeting = FakeMeeting {
         id: id.to_string(),
@@ -348,10 +363,7 @@ fn join(state: &mut FakeState, params: &[(String, String)]) -> HttpResponse {
     HttpResponse::Found()
         .insert_header((
             "Location",
-            format!(
-                "https://fake-bbb.invalid/html5client?sessionToken=t{}",
-                meeting.participants
-            ),
+            format!("https://fake-bbb.invalid/html5client?sessionToken=t{}", meeting.participants),
         ))
         .finish()
 }
@@ -376,11 +388,8 @@ fn meeting_fields(out: &mut String, m: &FakeMeeting) {
     element(out, "meetingName", &m.name);
     element(out, "meetingID", &m.id);
     element(out, "internalMeetingID", &m.internal_id);
-    let _ = write!(
-        out,
-        "<createTime>{}</createTime><createDate>Mon Jul 09 17:03:29 UTC 2018</createDate>",
-        m.create_time
-    );
+    let _ =
+        write!(out, "<createTime>{}</createTime><createDate>Mon Jul 09 17:03:29 UTC 2018</createDate>", m.create_time);
     element(out, "voiceBridge", &m.voice_bridge);
     out.push_str("<dialNumber>613-555-1234</dialNumber>");
     element(out, "attendeePW", &m.attendee_pw);

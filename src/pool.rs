@@ -44,11 +44,7 @@ impl ServerView {
 
     /// How to call this server.
     pub fn target(&self) -> Target<'_> {
-        Target {
-            url: &self.url,
-            secret: &self.secret,
-            algorithm: self.algorithm,
-        }
+        Target { url: &self.url, secret: &self.secret, algorithm: self.algorithm }
     }
 
     /// Whether its meetings can be joined: online and not disabled (cordoned is fine).
@@ -146,13 +142,7 @@ impl Shared {
         if tenant.len() > 100_000 {
             tenant.retain(|_, m| m.fetched.elapsed() < MEETING_CACHE_TTL);
         }
-        tenant.insert(
-            meeting.meeting_id.clone(),
-            CachedMeeting {
-                meeting,
-                fetched: Instant::now(),
-            },
-        );
+        tenant.insert(meeting.meeting_id.clone(), CachedMeeting { meeting, fetched: Instant::now() });
     }
 
     /// Drops a meeting from the cache (ended, forgotten, moved).

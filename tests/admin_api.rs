@@ -15,20 +15,13 @@ use serde_json::{json, Value};
 async fn admin_get(app: &TestApp, call: &str, query: &str) -> Reply {
     let sum = sign(Algorithm::Sha256, call, query, "", SECRET);
     let join = if query.is_empty() { "" } else { "&" };
-    send(
-        app.client
-            .get(app.url(&format!("/scalelite/api/{call}?{query}{join}checksum={sum}"))),
-        None,
-    )
-    .await
+    send(app.client.get(app.url(&format!("/scalelite/api/{call}?{query}{join}checksum={sum}"))), None).await
 }
 
 async fn admin_post(app: &TestApp, call: &str, body: &Value) -> Reply {
     let body = body.to_string();
     let sum = sign(Algorithm::Sha256, call, "", &body, SECRET);
-    let request = app
-        .client
-        .post(app.url(&format!("/scalelite/api/{call}?checksum={sum}")));
+    let request = app.client.post(app.url(&format!("/scalelite/api/{call}?checksum={sum}")));
     send(request, Some(("application/json", &body))).await
 }
 
@@ -47,27 +40,14 @@ fn assert_bbb_error(reply: &Reply, key: &str) {
 
 fn assert_json_error(reply: &Reply, status: u16, field: &str, message: &str) {
     assert_eq!(reply.status, status, "{}", reply.body);
-    assert!(
-        reply.content_type.starts_with("application/json"),
-        "{}",
-        reply.content_type
-    );
+    assert!(reply.content_type.starts_with("application/json"), "{}", reply.content_type);
     let text = reply.json()[field].as_str().unwrap_or_default().to_string();
-    assert!(
-        text.contains(message),
-        "expected {field} containing {message:?}: {}",
-        reply.body
-    );
+    assert!(text.contains(message), "expected {field} containing {message:?}: {}", reply.body);
 }
 
 async fn manages_the_server_lifecycle(backend: Backend) {
     let app = TestApp::start(backend).await;
-    assert_json_error(
-        &admin_get(&app, "getServers", "").await,
-        404,
-        "error",
-        "No servers are configured",
-    );
+    assert_json_error(&admin_get(&app, "getServers", "").await, 404, "error", "No servers are configured");
 
     let reply = admin_post(
         &app,
@@ -98,10 +78,7 @@ async fn manages_the_server_lifecycle(backend: Backend) {
         let reply = admin_post(&app, "updateServer", &json!({"id": id, "server": {"state": state}})).await;
         assert_eq!(reply.status, 200, "{}", reply.body);
         assert_eq!(reply.json()["state"], shown);
-        assert_eq!(
-            admin_get(&app, "getServerInfo", &format!("id={id}")).await.json()["state"],
-            shown
-        );
+        assert_eq!(admin_get(&app, "getServerInfo", &format!("id={id}")).await.json()["state"], shown);
     }
     let reply = admin_post(
         &app,
@@ -134,27 +111,12 @@ async fn refuses_invalid_servers(backend: Backend) {
         json!({"server": {"secret": "s"}}),
         json!({}),
     ] {
-        assert_json_error(
-            &admin_post(&app, "addServer", &body).await,
-            400,
-            "error",
-            "Server needs a URL and a secret",
-        );
+        assert_json_error(&admin_post(&app, "addServer", &body).await, 400, "error", "Server needs a URL and a secret");
     }
     let bad_url = json!({"server": {"url": "ftp://bbb1.example.com/", "secret": "s"}});
-    assert_json_error(
-        &admin_post(&app, "addServer", &bad_url).await,
-        400,
-        "error",
-        "http:// or https://",
-    );
+    assert_json_error(&admin_post(&app, "addServer", &bad_url).await, 400, "error", "http:// or https://");
     let negative = json!({"server": {"url": "https://bbb1.example.com/", "secret": "s", "load_multiplier": -2}});
-    assert_json_error(
-        &admin_post(&app, "addServer", &negative).await,
-        400,
-        "error",
-        "Load-multiplier",
-    );
+    assert_json_error(&admin_post(&app, "addServer", &negative).await, 400, "error", "Load-multiplier");
     let not_object = json!({"server": "https://bbb1.example.com/"});
     assert_json_error(
         &admin_post(&app, "addServer", &not_object).await,
@@ -169,12 +131,7 @@ async fn refuses_invalid_servers(backend: Backend) {
     assert_eq!(reply.status, 201, "{}", reply.body);
     assert_eq!(reply.json()["id"], "bbb1.example.com");
     assert_eq!(reply.json()["load_multiplier"], "1.0");
-    assert_json_error(
-        &admin_post(&app, "addServer", &zero).await,
-        409,
-        "error",
-        "already exists",
-    );
+    assert_json_error(&admin_post(&app, "addServer", &zero).await, 409, "error", "already exists");
 
     let bad_state = json!({"id": "bbb1.example.com", "server": {"state": "explode"}});
     assert_json_error(
@@ -197,30 +154,10 @@ async fn refuses_invalid_servers(backend: Backend) {
         "error",
         "Couldn't find server with id=nope",
     );
-    assert_json_error(
-        &admin_post(&app, "deleteServer", &json!({"id": "nope"})).await,
-        404,
-        "error",
-        "id=nope",
-    );
-    assert_json_error(
-        &admin_post(&app, "panicServer", &json!({"id": "nope"})).await,
-        404,
-        "error",
-        "id=nope",
-    );
-    assert_json_error(
-        &admin_post(&app, "deleteServer", &json!({})).await,
-        400,
-        "error",
-        "'id' is required",
-    );
-    assert_json_error(
-        &admin_get(&app, "getServerInfo", "").await,
-        400,
-        "error",
-        "'id' is required",
-    );
+    assert_json_error(&admin_post(&app, "deleteServer", &json!({"id": "nope"})).await, 404, "error", "id=nope");
+    assert_json_error(&admin_post(&app, "panicServer", &json!({"id": "nope"})).await, 404, "error", "id=nope");
+    assert_json_error(&admin_post(&app, "deleteServer", &json!({})).await, 400, "error", "'id' is required");
+    assert_json_error(&admin_get(&app, "getServerInfo", "").await, 400, "error", "'id' is required");
     app.stop().await;
 }
 
@@ -272,12 +209,7 @@ fn meetings_on(app: &TestApp, server_id: &str) -> usize {
 async fn panics_a_server(backend: Backend) {
     let app = TestApp::start(backend).await;
     let (bbb_url, ended, bbb) = recording_bbb("bbb-secret").await;
-    let reply = admin_post(
-        &app,
-        "addServer",
-        &json!({"server": {"url": bbb_url, "secret": "bbb-secret"}}),
-    )
-    .await;
+    let reply = admin_post(&app, "addServer", &json!({"server": {"url": bbb_url, "secret": "bbb-secret"}})).await;
     let id = reply.json()["id"].as_str().unwrap().to_string();
     admin_post(&app, "updateServer", &json!({"id": id, "server": {"state": "enable"}})).await;
     place_meetings(&app, &id, &["m1", "m2"]);
@@ -285,10 +217,7 @@ async fn panics_a_server(backend: Backend) {
     let reply = admin_post(&app, "panicServer", &json!({"id": id, "keep_state": true})).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(meetings_on(&app, &id), 0);
-    assert_eq!(
-        admin_get(&app, "getServerInfo", &format!("id={id}")).await.json()["state"],
-        "enabled"
-    );
+    assert_eq!(admin_get(&app, "getServerInfo", &format!("id={id}")).await.json()["state"], "enabled");
     let calls = ended.lock().unwrap().clone();
     assert_eq!(calls.len(), 2, "{calls:?}");
     assert!(calls[0].starts_with("meetingID=m1&password=mp&checksum="), "{calls:?}");
@@ -300,10 +229,7 @@ async fn panics_a_server(backend: Backend) {
         format!("Server id={id} has been disabled and the meetings have been destroyed")
     );
     assert_eq!(meetings_on(&app, &id), 0);
-    assert_eq!(
-        admin_get(&app, "getServerInfo", &format!("id={id}")).await.json()["state"],
-        "disabled"
-    );
+    assert_eq!(admin_get(&app, "getServerInfo", &format!("id={id}")).await.json()["state"], "disabled");
     assert_eq!(ended.lock().unwrap().len(), 3);
     bbb.stop(true).await;
     app.stop().await;
@@ -324,45 +250,23 @@ async fn refuses_bad_checksums(backend: Backend) {
     let app = TestApp::start(backend).await;
     let get = |path: String| send(app.client.get(app.url(&path)), None);
     assert_bbb_error(&get("/scalelite/api/getServers".into()).await, "checksumError");
-    assert_bbb_error(
-        &get("/scalelite/api/getServers?checksum=".into()).await,
-        "checksumError",
-    );
+    assert_bbb_error(&get("/scalelite/api/getServers?checksum=".into()).await, "checksumError");
     let wrong = sign(Algorithm::Sha256, "getServers", "", "", "another-secret");
-    assert_bbb_error(
-        &get(format!("/scalelite/api/getServers?checksum={wrong}")).await,
-        "checksumError",
-    );
+    assert_bbb_error(&get(format!("/scalelite/api/getServers?checksum={wrong}")).await, "checksumError");
     let other_call = sign(Algorithm::Sha256, "getTenants", "", "", SECRET);
-    assert_bbb_error(
-        &get(format!("/scalelite/api/getServers?checksum={other_call}")).await,
-        "checksumError",
-    );
-    assert_bbb_error(
-        &get("/scalelite/api/getServers?checksum=abcdef".into()).await,
-        "checksumError",
-    );
+    assert_bbb_error(&get(format!("/scalelite/api/getServers?checksum={other_call}")).await, "checksumError");
+    assert_bbb_error(&get("/scalelite/api/getServers?checksum=abcdef".into()).await, "checksumError");
 
     let sha1_upper = sign(Algorithm::Sha1, "getServers", "", "", SECRET).to_uppercase();
-    assert_eq!(
-        get(format!("/scalelite/api/getServers?checksum={sha1_upper}"))
-            .await
-            .status,
-        404
-    );
+    assert_eq!(get(format!("/scalelite/api/getServers?checksum={sha1_upper}")).await.status, 404);
     let sha384 = sign(Algorithm::Sha384, "getServers", "", "", SECRET);
-    assert_eq!(
-        get(format!("/scalelite/api/getServers?checksum={sha384}")).await.status,
-        404
-    );
+    assert_eq!(get(format!("/scalelite/api/getServers?checksum={sha384}")).await.status, 404);
 
     // The checksum must cover the body: one computed without it, or for another body, is refused.
     let body = json!({"server": {"url": "https://bbb1.example.com/bigbluebutton/api", "secret": "s"}}).to_string();
     for signed_body in ["", r#"{"server":{}}"#] {
         let sum = sign(Algorithm::Sha256, "addServer", "", signed_body, SECRET);
-        let request = app
-            .client
-            .post(app.url(&format!("/scalelite/api/addServer?checksum={sum}")));
+        let request = app.client.post(app.url(&format!("/scalelite/api/addServer?checksum={sum}")));
         assert_bbb_error(&send(request, Some(("application/json", &body))).await, "checksumError");
     }
     assert_json_error(&admin_get(&app, "getServers", "").await, 404, "error", "No servers");
@@ -372,12 +276,7 @@ async fn refuses_bad_checksums(backend: Backend) {
 async fn limits_checksum_algorithms(backend: Backend) {
     let app = TestApp::start_with(backend, &[("LOADBALANCER_CHECKSUM_ALGORITHM", "SHA256")]).await;
     let sha1 = sign(Algorithm::Sha1, "getServers", "", "", SECRET);
-    let reply = send(
-        app.client
-            .get(app.url(&format!("/scalelite/api/getServers?checksum={sha1}"))),
-        None,
-    )
-    .await;
+    let reply = send(app.client.get(app.url(&format!("/scalelite/api/getServers?checksum={sha1}"))), None).await;
     assert_bbb_error(&reply, "checksumError");
     assert_eq!(admin_get(&app, "getServers", "").await.status, 404);
     app.stop().await;
@@ -387,39 +286,17 @@ async fn refuses_bad_requests_clearly(backend: Backend) {
     let app = TestApp::start(backend).await;
     let post_raw = |call: &'static str, content_type: &'static str, body: &'static str| {
         let sum = sign(Algorithm::Sha256, call, "", body, SECRET);
-        send(
-            app.client
-                .post(app.url(&format!("/scalelite/api/{call}?checksum={sum}"))),
-            Some((content_type, body)),
-        )
+        send(app.client.post(app.url(&format!("/scalelite/api/{call}?checksum={sum}"))), Some((content_type, body)))
     };
-    assert_bbb_error(
-        &post_raw("addServer", "text/plain", r#"{"server":{}}"#).await,
-        "unsupportedContentType",
-    );
+    assert_bbb_error(&post_raw("addServer", "text/plain", r#"{"server":{}}"#).await, "unsupportedContentType");
     assert_bbb_error(
         &post_raw("addServer", "application/x-www-form-urlencoded", "url=x").await,
         "unsupportedContentType",
     );
+    assert_json_error(&post_raw("addServer", "application/json", "{not json").await, 400, "error", "Invalid JSON");
+    assert_json_error(&post_raw("addServer", "application/json", "[1,2]").await, 400, "error", "JSON object");
     assert_json_error(
-        &post_raw("addServer", "application/json", "{not json").await,
-        400,
-        "error",
-        "Invalid JSON",
-    );
-    assert_json_error(
-        &post_raw("addServer", "application/json", "[1,2]").await,
-        400,
-        "error",
-        "JSON object",
-    );
-    assert_json_error(
-        &post_raw(
-            "addServer",
-            "application/json; charset=utf-8",
-            r#"{"server":{"url":1}}"#,
-        )
-        .await,
+        &post_raw("addServer", "application/json; charset=utf-8", r#"{"server":{"url":1}}"#).await,
         400,
         "error",
         "Server needs a URL and a secret",
@@ -427,12 +304,7 @@ async fn refuses_bad_requests_clearly(backend: Backend) {
 
     // Unknown actions and wrong methods are BBB's unsupportedRequest.
     let sum = sign(Algorithm::Sha256, "addServer", "", "", SECRET);
-    let reply = send(
-        app.client
-            .get(app.url(&format!("/scalelite/api/addServer?checksum={sum}"))),
-        None,
-    )
-    .await;
+    let reply = send(app.client.get(app.url(&format!("/scalelite/api/addServer?checksum={sum}"))), None).await;
     assert_bbb_error(&reply, "unsupportedRequest");
     let reply = send(app.client.get(app.url("/scalelite/api/dropEverything")), None).await;
     assert_bbb_error(&reply, "unsupportedRequest");
@@ -440,9 +312,7 @@ async fn refuses_bad_requests_clearly(backend: Backend) {
     // A body over the limit is refused, not a crash.
     let huge = format!("{{\"x\":\"{}\"}}", "a".repeat(2 << 20));
     let sum = sign(Algorithm::Sha256, "addServer", "", &huge, SECRET);
-    let request = app
-        .client
-        .post(app.url(&format!("/scalelite/api/addServer?checksum={sum}")));
+    let request = app.client.post(app.url(&format!("/scalelite/api/addServer?checksum={sum}")));
     let reply = send(request, Some(("application/json", &huge))).await;
     assert_eq!(reply.status, 413);
     app.stop().await;
@@ -450,19 +320,9 @@ async fn refuses_bad_requests_clearly(backend: Backend) {
 
 async fn tenant_endpoints_need_multitenancy(backend: Backend) {
     let app = TestApp::start(backend).await;
-    assert_json_error(
-        &admin_get(&app, "getTenants", "").await,
-        412,
-        "message",
-        "Multitenancy is disabled",
-    );
+    assert_json_error(&admin_get(&app, "getTenants", "").await, 412, "message", "Multitenancy is disabled");
     let add = json!({"tenant": {"name": "t1", "secrets": "a"}});
-    assert_json_error(
-        &admin_post(&app, "addTenant", &add).await,
-        412,
-        "message",
-        "Multitenancy is disabled",
-    );
+    assert_json_error(&admin_post(&app, "addTenant", &add).await, 412, "message", "Multitenancy is disabled");
     app.stop().await;
 }
 
@@ -472,12 +332,7 @@ async fn manages_tenants(backend: Backend) {
     assert_eq!(empty.status, 200);
     assert_eq!(empty.json(), json!({"message": "No tenants exist"}));
 
-    let reply = admin_post(
-        &app,
-        "addTenant",
-        &json!({"tenant": {"name": "bn", "secrets": "one:two"}}),
-    )
-    .await;
+    let reply = admin_post(&app, "addTenant", &json!({"tenant": {"name": "bn", "secrets": "one:two"}})).await;
     assert_eq!(reply.status, 201, "{}", reply.body);
     let tenant = reply.json()["tenant"].clone();
     let id = tenant["id"].as_str().unwrap().to_string();
@@ -498,12 +353,8 @@ async fn manages_tenants(backend: Backend) {
     let bad_name = admin_post(&app, "addTenant", &json!({"tenant": {"name": "a.b", "secrets": "x"}})).await;
     assert_json_error(&bad_name, 400, "error", "Invalid tenant name");
 
-    let reply = admin_post(
-        &app,
-        "updateTenant",
-        &json!({"id": id, "tenant": {"name": "bn2", "secrets": "three"}}),
-    )
-    .await;
+    let reply =
+        admin_post(&app, "updateTenant", &json!({"id": id, "tenant": {"name": "bn2", "secrets": "three"}})).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.json()["tenant"]["name"], "bn2");
     assert_eq!(reply.json()["tenant"]["secrets"], "three");

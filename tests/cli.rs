@@ -20,21 +20,14 @@ fn added_id(stdout: &str) -> String {
 /// The block of `servers` output for one id.
 fn listing_of(db: &TestDb, id: &str) -> String {
     let out = ok(cli(db, &["servers"]));
-    let start = out
-        .find(&format!("id: {id}\n"))
-        .unwrap_or_else(|| panic!("{id} not listed:\n{out}"));
+    let start = out.find(&format!("id: {id}\n")).unwrap_or_else(|| panic!("{id} not listed:\n{out}"));
     out[start..].split("\nid: ").next().unwrap().to_string()
 }
 
 /// The server as getServers shows it, or the 404 body once none is left.
 async fn server_info(app: &TestApp, id: &str) -> Value {
     let sum = sign(Algorithm::Sha256, "getServers", "", "", SECRET);
-    let reply = send(
-        app.client
-            .get(app.url(&format!("/scalelite/api/getServers?checksum={sum}"))),
-        None,
-    )
-    .await;
+    let reply = send(app.client.get(app.url(&format!("/scalelite/api/getServers?checksum={sum}"))), None).await;
     match reply.json() {
         Value::Array(servers) => servers.into_iter().find(|s| s["id"] == id).unwrap_or(Value::Null),
         other => other,
@@ -52,10 +45,7 @@ fn meetings_on(db: &TestDb, server_id: &str) -> usize {
 async fn server_changes_show_in_the_cli_and_the_admin_api(backend: Backend) {
     let app = TestApp::start(backend).await;
     let db = &app.db;
-    let id = added_id(&ok(cli(
-        db,
-        &["servers", "add", "https://bbb1.example.com/bigbluebutton/api", "SECRET"],
-    )));
+    let id = added_id(&ok(cli(db, &["servers", "add", "https://bbb1.example.com/bigbluebutton/api", "SECRET"])));
     let listing = listing_of(db, &id);
     for line in [
         "\turl: https://bbb1.example.com/bigbluebutton/api",
@@ -69,12 +59,9 @@ async fn server_changes_show_in_the_cli_and_the_admin_api(backend: Backend) {
     }
     assert_eq!(server_info(&app, &id).await["state"], "disabled");
 
-    for (command, state) in [
-        ("enable", "enabled"),
-        ("cordon", "cordoned"),
-        ("disable", "disabled"),
-        ("enable", "enabled"),
-    ] {
+    for (command, state) in
+        [("enable", "enabled"), ("cordon", "cordoned"), ("disable", "disabled"), ("enable", "enabled")]
+    {
         assert_eq!(ok(cli(db, &["servers", command, &id])), "OK\n");
         assert!(listing_of(db, &id).contains(&format!("\t{state}\n")), "{command}");
         assert_eq!(server_info(&app, &id).await["state"], state, "{command}");
@@ -91,18 +78,7 @@ async fn server_changes_show_in_the_cli_and_the_admin_api(backend: Backend) {
     assert!(listing_of(db, &id).contains("\tload multiplier: 2.5\n"));
     assert_eq!(server_info(&app, &id).await["load_multiplier"], "2.5");
 
-    ok(cli(
-        db,
-        &[
-            "servers",
-            "update",
-            &id,
-            "--secret",
-            "NEW",
-            "--url",
-            "https://bbb9.example.com/bigbluebutton/api",
-        ],
-    ));
+    ok(cli(db, &["servers", "update", &id, "--secret", "NEW", "--url", "https://bbb9.example.com/bigbluebutton/api"]));
     let info = server_info(&app, &id).await;
     assert_eq!(info["secret"], "NEW");
     assert_eq!(info["url"], "https://bbb9.example.com/bigbluebutton/api");
@@ -115,27 +91,12 @@ async fn server_changes_show_in_the_cli_and_the_admin_api(backend: Backend) {
 
 fn adds_servers_with_optional_arguments_and_validation(backend: Backend) {
     let db = TestDb::new(backend);
-    let id = added_id(&ok(cli(
-        &db,
-        &[
-            "servers",
-            "add",
-            "https://bbb2.example.com/bigbluebutton/api",
-            "S",
-            "3",
-            "west",
-        ],
-    )));
+    let id =
+        added_id(&ok(cli(&db, &["servers", "add", "https://bbb2.example.com/bigbluebutton/api", "S", "3", "west"])));
     let listing = listing_of(&db, &id);
-    assert!(
-        listing.contains("\tload multiplier: 3.0\n") && listing.contains("\ttag: west\n"),
-        "{listing}"
-    );
+    assert!(listing.contains("\tload multiplier: 3.0\n") && listing.contains("\ttag: west\n"), "{listing}");
 
-    let zero = cli(
-        &db,
-        &["servers", "add", "https://bbb3.example.com/bigbluebutton/api", "S", "0"],
-    );
+    let zero = cli(&db, &["servers", "add", "https://bbb3.example.com/bigbluebutton/api", "S", "0"]);
     assert!(String::from_utf8_lossy(&zero.stderr).contains("using 1.0"));
     let id = added_id(&ok(zero));
     assert!(listing_of(&db, &id).contains("\tload multiplier: 1.0\n"));
@@ -147,25 +108,16 @@ fn adds_servers_with_optional_arguments_and_validation(backend: Backend) {
     assert!(fails(cli(&db, &["servers", "add", "https://bbb5.example.com/", "S", "many"])).contains("Load-multiplier"));
     assert!(fails(cli(&db, &["servers", "add", "https://bbb5.example.com/", " "])).contains("secret"));
 
-    let by_host = cli_with(
-        &db,
-        &[("SERVER_ID_IS_HOSTNAME", "true")],
-        &["servers", "add", "https://BBB6.example.com/b", "S"],
-    );
+    let by_host =
+        cli_with(&db, &[("SERVER_ID_IS_HOSTNAME", "true")], &["servers", "add", "https://BBB6.example.com/b", "S"]);
     assert_eq!(added_id(&ok(by_host)), "bbb6.example.com");
-    let again = cli_with(
-        &db,
-        &[("SERVER_ID_IS_HOSTNAME", "true")],
-        &["servers", "add", "https://bbb6.example.com/b", "S"],
-    );
+    let again =
+        cli_with(&db, &[("SERVER_ID_IS_HOSTNAME", "true")], &["servers", "add", "https://bbb6.example.com/b", "S"]);
     assert!(fails(again).contains("already exists"));
 
     for command in ["enable", "cordon", "disable", "remove", "panic"] {
         let error = fails(cli(&db, &["servers", command, "nope"]));
-        assert!(
-            error.contains("Couldn't find server with id=nope"),
-            "{command}: {error}"
-        );
+        assert!(error.contains("Couldn't find server with id=nope"), "{command}: {error}");
     }
     assert!(fails(cli(&db, &["servers", "tag", "nope", "x"])).contains("id=nope"));
     assert!(fails(cli(&db, &["servers", "load-multiplier", &id, "-3"])).contains("Load-multiplier"));
@@ -174,10 +126,7 @@ fn adds_servers_with_optional_arguments_and_validation(backend: Backend) {
 
 fn disable_asks_before_ending_meetings(backend: Backend) {
     let db = TestDb::new(backend);
-    let id = added_id(&ok(cli(
-        &db,
-        &["servers", "add", "http://127.0.0.1:9/bigbluebutton/api", "S"],
-    )));
+    let id = added_id(&ok(cli(&db, &["servers", "add", "http://127.0.0.1:9/bigbluebutton/api", "S"])));
     ok(cli(&db, &["servers", "enable", &id]));
     place_meeting(&db, &id, "m1");
 
@@ -188,15 +137,12 @@ fn disable_asks_before_ending_meetings(backend: Backend) {
     assert_eq!(meetings_on(&db, &id), 1);
 
     // Answering yes disables it and forgets its meetings (the end call to the dead server is best effort).
-    let mut child = scalelite(
-        &[("DATABASE_URL", &db.url), ("CONNECT_TIMEOUT", "0.5")],
-        &["servers", "disable", &id],
-    )
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    let mut child = scalelite(&[("DATABASE_URL", &db.url), ("CONNECT_TIMEOUT", "0.5")], &["servers", "disable", &id])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     child.stdin.take().unwrap().write_all(b"yes\n").unwrap();
     let output = child.wait_with_output().unwrap();
     ok(output);
@@ -208,20 +154,13 @@ fn disable_asks_before_ending_meetings(backend: Backend) {
     ok(cli(&db, &["servers", "disable", &id]));
     ok(cli(&db, &["servers", "enable", &id]));
     place_meeting(&db, &id, "m2");
-    ok(cli_with(
-        &db,
-        &[("CONNECT_TIMEOUT", "0.5")],
-        &["servers", "disable", "--yes", &id],
-    ));
+    ok(cli_with(&db, &[("CONNECT_TIMEOUT", "0.5")], &["servers", "disable", "--yes", &id]));
     assert_eq!(meetings_on(&db, &id), 0);
 }
 
 fn panic_clears_meetings(backend: Backend) {
     let db = TestDb::new(backend);
-    let id = added_id(&ok(cli(
-        &db,
-        &["servers", "add", "http://127.0.0.1:9/bigbluebutton/api", "S"],
-    )));
+    let id = added_id(&ok(cli(&db, &["servers", "add", "http://127.0.0.1:9/bigbluebutton/api", "S"])));
     ok(cli(&db, &["servers", "enable", &id]));
     place_meeting(&db, &id, "m1");
     place_meeting(&db, &id, "m2");
@@ -273,23 +212,14 @@ fn sync_applies_a_yaml_file_and_dry_runs_change_nothing(backend: Backend) {
     let file_b = write_file(&dir, "b.yml", SYNC_B);
 
     let dry = ok(cli(&db, &["servers", "sync", &file_a, "--dry-run"]));
-    assert!(
-        dry.contains("would add bbb1 (https://bbb1/bigbluebutton/api), enabled"),
-        "{dry}"
-    );
+    assert!(dry.contains("would add bbb1 (https://bbb1/bigbluebutton/api), enabled"), "{dry}");
     assert_eq!(ok(cli(&db, &["servers", "export"])), "servers: {}\n");
 
     ok(cli(&db, &["servers", "sync", &file_a]));
     let bbb1 = listing_of(&db, "bbb1");
-    assert!(
-        bbb1.contains("\turl: https://bbb1/bigbluebutton/api\n") && bbb1.contains("\tenabled\n"),
-        "{bbb1}"
-    );
+    assert!(bbb1.contains("\turl: https://bbb1/bigbluebutton/api\n") && bbb1.contains("\tenabled\n"), "{bbb1}");
     let bbb2 = listing_of(&db, "bbb2");
-    assert!(
-        bbb2.contains("\tdisabled\n") && bbb2.contains("\tload multiplier: 5.0\n"),
-        "{bbb2}"
-    );
+    assert!(bbb2.contains("\tdisabled\n") && bbb2.contains("\tload multiplier: 5.0\n"), "{bbb2}");
     assert!(listing_of(&db, "bbb3").contains("\ttag: east\n"));
     assert_eq!(ok(cli(&db, &["servers", "sync", &file_a])), "Nothing to change\n");
 
@@ -304,11 +234,7 @@ fn sync_applies_a_yaml_file_and_dry_runs_change_nothing(backend: Backend) {
         "{dry}"
     );
     assert!(dry.contains("would cordon bbb3"), "{dry}");
-    assert_eq!(
-        ok(cli(&db, &["servers", "export", "--verbose"])),
-        before,
-        "a dry run changed the pool"
-    );
+    assert_eq!(ok(cli(&db, &["servers", "export", "--verbose"])), before, "a dry run changed the pool");
 
     ok(cli(&db, &["servers", "sync", &file_b]));
     let bbb1 = listing_of(&db, "bbb1");
@@ -323,11 +249,7 @@ fn sync_applies_a_yaml_file_and_dry_runs_change_nothing(backend: Backend) {
     // keep leaves it; force ends its meetings and removes it.
     ok(cli(&db, &["servers", "sync", &file_b, "--mode", "keep"]));
     assert!(ok(cli(&db, &["servers"])).contains("id: bbb3\n"));
-    ok(cli_with(
-        &db,
-        &[("CONNECT_TIMEOUT", "0.5")],
-        &["servers", "sync", &file_b, "--mode", "force"],
-    ));
+    ok(cli_with(&db, &[("CONNECT_TIMEOUT", "0.5")], &["servers", "sync", &file_b, "--mode", "force"]));
     assert!(!ok(cli(&db, &["servers"])).contains("id: bbb3\n"));
     assert_eq!(meetings_on(&db, "bbb3"), 0);
 
@@ -353,31 +275,11 @@ fn sync_reads_standard_input_and_refuses_bad_files(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let before = ok(cli(&db, &["servers", "export"]));
     for (name, text, message) in [
-        (
-            "unknown.yml",
-            "servers:\n  bbb9:\n    secret: s\n    colour: red\n",
-            "unknown field",
-        ),
-        (
-            "nosecret.yml",
-            "servers:\n  bbb9:\n    url: https://bbb9/bigbluebutton/api\n",
-            "secret",
-        ),
-        (
-            "badid.yml",
-            "servers:\n  'bbb 9':\n    secret: s\n",
-            "Invalid server id",
-        ),
-        (
-            "badurl.yml",
-            "servers:\n  bbb9:\n    secret: s\n    url: bbb9\n",
-            "http:// or https://",
-        ),
-        (
-            "zero.yml",
-            "servers:\n  bbb9:\n    secret: s\n    load_multiplier: 0\n",
-            "Load-multiplier",
-        ),
+        ("unknown.yml", "servers:\n  bbb9:\n    secret: s\n    colour: red\n", "unknown field"),
+        ("nosecret.yml", "servers:\n  bbb9:\n    url: https://bbb9/bigbluebutton/api\n", "secret"),
+        ("badid.yml", "servers:\n  'bbb 9':\n    secret: s\n", "Invalid server id"),
+        ("badurl.yml", "servers:\n  bbb9:\n    secret: s\n    url: bbb9\n", "http:// or https://"),
+        ("zero.yml", "servers:\n  bbb9:\n    secret: s\n    load_multiplier: 0\n", "Load-multiplier"),
         ("broken.yml", "servers: [", "Invalid sync file"),
     ] {
         let path = write_file(&dir, name, text);
@@ -385,26 +287,13 @@ fn sync_reads_standard_input_and_refuses_bad_files(backend: Backend) {
         assert!(error.contains(message), "{name}: {error}");
     }
     assert!(fails(cli(&db, &["servers", "sync", "/nonexistent/servers.yml"])).contains("cannot read"));
-    assert_eq!(
-        ok(cli(&db, &["servers", "export"])),
-        before,
-        "a refused file changed the pool"
-    );
+    assert_eq!(ok(cli(&db, &["servers", "export"])), before, "a refused file changed the pool");
 }
 
 fn export_round_trips_through_sync(backend: Backend) {
     let db = TestDb::new(backend);
-    let id = added_id(&ok(cli(
-        &db,
-        &[
-            "servers",
-            "add",
-            "https://bbb1.example.com/bigbluebutton/api",
-            "S",
-            "2.5",
-            "east",
-        ],
-    )));
+    let id =
+        added_id(&ok(cli(&db, &["servers", "add", "https://bbb1.example.com/bigbluebutton/api", "S", "2.5", "east"])));
     ok(cli(&db, &["servers", "cordon", &id]));
     let exported = ok(cli(&db, &["servers", "export"]));
     assert!(
@@ -421,29 +310,14 @@ fn export_round_trips_through_sync(backend: Backend) {
 
     let dir = tempfile::tempdir().unwrap();
     let path = write_file(&dir, "verbose.yml", &verbose);
-    assert_eq!(
-        ok(cli(&db, &["servers", "sync", &path, "--mode", "force"])),
-        "Nothing to change\n"
-    );
+    assert_eq!(ok(cli(&db, &["servers", "sync", &path, "--mode", "force"])), "Nothing to change\n");
 }
 
 fn status_prints_a_table_sorted_by_host(backend: Backend) {
     let db = TestDb::new(backend);
-    ok(cli(
-        &db,
-        &["servers", "add", "https://zeta.example.com/bigbluebutton/api", "S"],
-    ));
-    let id = added_id(&ok(cli(
-        &db,
-        &[
-            "servers",
-            "add",
-            "https://alpha.example.com/bigbluebutton/api",
-            "S",
-            "1",
-            "east",
-        ],
-    )));
+    ok(cli(&db, &["servers", "add", "https://zeta.example.com/bigbluebutton/api", "S"]));
+    let id =
+        added_id(&ok(cli(&db, &["servers", "add", "https://alpha.example.com/bigbluebutton/api", "S", "1", "east"])));
     ok(cli(&db, &["servers", "enable", &id]));
     let table = ok(cli(&db, &["status"]));
     let lines: Vec<&str> = table.lines().collect();
@@ -451,49 +325,12 @@ fn status_prints_a_table_sorted_by_host(backend: Backend) {
     let header: Vec<&str> = lines[0].split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
     assert_eq!(
         header,
-        [
-            "HOSTNAME",
-            "STATE",
-            "STATUS",
-            "MEETINGS",
-            "USERS",
-            "LARGEST MEETING",
-            "VIDEOS",
-            "LOAD",
-            "BBB VERSION",
-            "TAG"
-        ]
+        ["HOSTNAME", "STATE", "STATUS", "MEETINGS", "USERS", "LARGEST MEETING", "VIDEOS", "LOAD", "BBB VERSION", "TAG"]
     );
     let first: Vec<&str> = lines[1].split_whitespace().collect();
-    assert_eq!(
-        first,
-        [
-            "alpha.example.com",
-            "enabled",
-            "offline",
-            "0",
-            "0",
-            "0",
-            "0",
-            "unavailable",
-            "east"
-        ]
-    );
+    assert_eq!(first, ["alpha.example.com", "enabled", "offline", "0", "0", "0", "0", "unavailable", "east"]);
     let second: Vec<&str> = lines[2].split_whitespace().collect();
-    assert_eq!(
-        second,
-        [
-            "zeta.example.com",
-            "disabled",
-            "offline",
-            "0",
-            "0",
-            "0",
-            "0",
-            "unavailable"
-        ],
-        "{table}"
-    );
+    assert_eq!(second, ["zeta.example.com", "disabled", "offline", "0", "0", "0", "0", "unavailable"], "{table}");
 }
 
 fn tenants_need_multitenancy(backend: Backend) {
@@ -511,10 +348,7 @@ fn manages_tenants_and_their_settings(backend: Backend) {
     assert!(String::from_utf8_lossy(&output.stderr).contains("No tenants exist"));
     let id = added_id(&ok(run(&["tenants", "add", "bn", "one:two"])));
     let listed = ok(run(&["tenants"]));
-    assert!(
-        listed.contains(&format!("id: {id}\n\tname: bn\n\tsecrets: one:two\n")),
-        "{listed}"
-    );
+    assert!(listed.contains(&format!("id: {id}\n\tname: bn\n\tsecrets: one:two\n")), "{listed}");
     assert!(fails(run(&["tenants", "add", "bn", "x"])).contains("already exists"));
     assert!(fails(run(&["tenants", "add", "a.b", "x"])).contains("Invalid tenant name"));
     assert!(fails(run(&["tenants", "add", "cd", "x::y"])).contains("secrets"));
@@ -524,14 +358,7 @@ fn manages_tenants_and_their_settings(backend: Backend) {
     assert!(fails(run(&["tenants", "update", &id])).contains("nothing to update"));
     assert!(fails(run(&["tenants", "update", "nope", "--name", "x"])).contains("Couldn't find Tenant with id=nope"));
 
-    ok(run(&[
-        "tenants",
-        "update-lrs-basic",
-        &id,
-        "https://lrs.example.com/xapi",
-        "user",
-        "pass",
-    ]));
+    ok(run(&["tenants", "update-lrs-basic", &id, "https://lrs.example.com/xapi", "user", "pass"]));
     assert!(ok(run(&["tenants"])).contains("\tlrs_endpoint: https://lrs.example.com/xapi\n"));
     ok(run(&[
         "tenants",
@@ -552,9 +379,7 @@ fn manages_tenants_and_their_settings(backend: Backend) {
     let listed = ok(run(&["tenant-settings"]));
     assert!(listed.contains(&format!("Tenant bn2 ({id}):")), "{listed}");
     assert!(
-        listed.contains(&format!(
-            "\tid: {setting}\n\t\tparam: record\n\t\tvalue: true\n\t\toverride: false\n"
-        )),
+        listed.contains(&format!("\tid: {setting}\n\t\tparam: record\n\t\tvalue: true\n\t\toverride: false\n")),
         "{listed}"
     );
     assert!(fails(run(&["tenant-settings", "add", &id, "record", "x", "false"])).contains("already has a default"));

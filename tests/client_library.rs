@@ -16,12 +16,7 @@ async fn a_python_client_library_runs_meetings_through_scalelite(backend: Backen
     let base = app.url("/bigbluebutton/api/");
     // The script blocks on HTTP to this test's own server, so it runs on a thread while the server serves.
     let output = actix_web::rt::task::spawn_blocking(move || {
-        std::process::Command::new("python3")
-            .arg(script)
-            .arg(base)
-            .arg(SECRET)
-            .output()
-            .unwrap()
+        std::process::Command::new("python3").arg(script).arg(base).arg(SECRET).output().unwrap()
     })
     .await
     .unwrap();
@@ -50,10 +45,7 @@ async fn a_python_client_library_runs_meetings_through_scalelite(backend: Backen
     assert!(pool.holder("lib-1").is_none(), "the end reached the server");
     let query = location.split_once('?').unwrap().1;
     let secret = Secret::new(format!("secret-{holder}"));
-    assert!(
-        checksum::verify("join", query, b"", &[secret], &Algorithm::ALL).is_ok(),
-        "{location}"
-    );
+    assert!(checksum::verify("join", query, b"", &[secret], &Algorithm::ALL).is_ok(), "{location}");
     assert_eq!(seen["getMeetingInfo"]["returncode"], "SUCCESS");
     assert_eq!(seen["getMeetingInfo"]["meetingID"], "lib-1");
     assert_eq!(seen["isMeetingRunning"], false, "nobody followed the join yet");

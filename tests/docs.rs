@@ -19,11 +19,7 @@ fn every_configuration_key_is_documented() {
             "{} has no line in config/scalelite.toml",
             key.name
         );
-        assert!(
-            readme.contains(&format!("| `{}` |", key.name)),
-            "{} missing in the README's table",
-            key.name
-        );
+        assert!(readme.contains(&format!("| `{}` |", key.name)), "{} missing in the README's table", key.name);
     }
 }
 
@@ -41,12 +37,7 @@ fn the_sample_file_loads_as_valid_configuration() {
     let values: std::collections::HashMap<String, String> = table
         .into_iter()
         .filter(|(k, _)| k != "bind")
-        .map(|(k, v)| {
-            (
-                k.to_uppercase(),
-                v.as_str().map(String::from).unwrap_or_else(|| v.to_string()),
-            )
-        })
+        .map(|(k, v)| (k.to_uppercase(), v.as_str().map(String::from).unwrap_or_else(|| v.to_string())))
         .collect();
     assert_eq!(values.len(), KEYS.len() - 1);
     scalelite::config::Config::load(&values).unwrap();

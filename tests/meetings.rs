@@ -24,8 +24,7 @@ fn stored(app: &TestApp, meeting_id: &str) -> Option<Meeting> {
 }
 
 async fn create(app: &TestApp, meeting_id: &str) -> common::Reply {
-    app.bbb("create", &[("name", "Test Meeting"), ("meetingID", meeting_id)])
-        .await
+    app.bbb("create", &[("name", "Test Meeting"), ("meetingID", meeting_id)]).await
 }
 
 async fn runs_the_whole_meeting_flow(backend: Backend) {
@@ -33,51 +32,26 @@ async fn runs_the_whole_meeting_flow(backend: Backend) {
     let pool = FakePool::untagged(&app, 3).await;
 
     let created = app
-        .bbb(
-            "create",
-            &[
-                ("name", "Class 1"),
-                ("meetingID", "class-1"),
-                ("attendeePW", "ap"),
-                ("moderatorPW", "mp"),
-            ],
-        )
+        .bbb("create", &[("name", "Class 1"), ("meetingID", "class-1"), ("attendeePW", "ap"), ("moderatorPW", "mp")])
         .await;
-    assert_eq!(
-        created.xml("returncode").as_deref(),
-        Some("SUCCESS"),
-        "{}",
-        created.body
-    );
+    assert_eq!(created.xml("returncode").as_deref(), Some("SUCCESS"), "{}", created.body);
     assert_eq!(created.xml("meetingID").as_deref(), Some("class-1"));
     assert!(created.content_type.starts_with("text/xml"));
     let holder = pool.holder("class-1").expect("one fake server holds the meeting");
     assert_eq!(stored(&app, "class-1").unwrap().server_id, format!("bbb{holder}"));
 
     // join: a 302 to the holder, signed with the holder's secret.
-    let joined = app
-        .bbb(
-            "join",
-            &[("fullName", "Ada"), ("meetingID", "class-1"), ("password", "mp")],
-        )
-        .await;
+    let joined = app.bbb("join", &[("fullName", "Ada"), ("meetingID", "class-1"), ("password", "mp")]).await;
     assert_eq!(joined.status, 302, "{}", joined.body);
     let location = joined.location().to_string();
     let prefix = format!("{}/join?", pool.fakes[holder].url(&format!("bbb{holder}")));
     assert!(location.starts_with(&prefix), "{location}");
     let query = &location[prefix.len()..];
     let secret = Secret::new(format!("secret-{holder}"));
-    assert!(
-        checksum::verify("join", query, b"", &[secret], &Algorithm::ALL).is_ok(),
-        "{location}"
-    );
+    assert!(checksum::verify("join", query, b"", &[secret], &Algorithm::ALL).is_ok(), "{location}");
     assert!(query.contains("fullName=Ada") && query.contains("meetingID=class-1"));
     let at_server = send(app.client.get(location.clone()), None).await;
-    assert_eq!(
-        at_server.status, 302,
-        "the fake server accepts the join: {}",
-        at_server.body
-    );
+    assert_eq!(at_server.status, 302, "the fake server accepts the join: {}", at_server.body);
 
     let info = app.bbb("getMeetingInfo", &[("meetingID", "class-1")]).await;
     assert_eq!(info.xml("returncode").as_deref(), Some("SUCCESS"), "{}", info.body);
@@ -86,8 +60,7 @@ async fn runs_the_whole_meeting_flow(backend: Backend) {
     let running = app.bbb("isMeetingRunning", &[("meetingID", "class-1")]).await;
     assert_eq!(running.xml("running").as_deref(), Some("true"), "{}", running.body);
 
-    app.bbb("create", &[("name", "Class 2"), ("meetingID", "class-2")])
-        .await;
+    app.bbb("create", &[("name", "Class 2"), ("meetingID", "class-2")]).await;
     let all = app.bbb("getMeetings", &[]).await;
     assert_eq!(all.xml("returncode").as_deref(), Some("SUCCESS"));
     assert!(
@@ -97,43 +70,22 @@ async fn runs_the_whole_meeting_flow(backend: Backend) {
     );
 
     let ended = app.bbb("end", &[("meetingID", "class-1"), ("password", "mp")]).await;
-    assert_eq!(
-        ended.xml("messageKey").as_deref(),
-        Some("sentEndMeetingRequest"),
-        "{}",
-        ended.body
-    );
+    assert_eq!(ended.xml("messageKey").as_deref(), Some("sentEndMeetingRequest"), "{}", ended.body);
     assert!(stored(&app, "class-1").is_none());
     assert!(pool.holder("class-1").is_none(), "the server ended it");
     let calls_before = pool.servers[holder].calls_of("isMeetingRunning");
     let running = app.bbb("isMeetingRunning", &[("meetingID", "class-1")]).await;
     assert_eq!(running.xml("running").as_deref(), Some("false"));
+    assert_eq!(pool.servers[holder].calls_of("isMeetingRunning"), calls_before, "no call for an unknown meeting");
     assert_eq!(
-        pool.servers[holder].calls_of("isMeetingRunning"),
-        calls_before,
-        "no call for an unknown meeting"
-    );
-    assert_eq!(
-        app.bbb("getMeetingInfo", &[("meetingID", "class-1")])
-            .await
-            .xml("messageKey")
-            .as_deref(),
+        app.bbb("getMeetingInfo", &[("meetingID", "class-1")]).await.xml("messageKey").as_deref(),
         Some("notFound")
     );
     assert_eq!(
-        app.bbb("join", &[("fullName", "A"), ("meetingID", "class-1")])
-            .await
-            .xml("messageKey")
-            .as_deref(),
+        app.bbb("join", &[("fullName", "A"), ("meetingID", "class-1")]).await.xml("messageKey").as_deref(),
         Some("notFound")
     );
-    assert_eq!(
-        app.bbb("end", &[("meetingID", "class-1")])
-            .await
-            .xml("messageKey")
-            .as_deref(),
-        Some("notFound")
-    );
+    assert_eq!(app.bbb("end", &[("meetingID", "class-1")]).await.xml("messageKey").as_deref(), Some("notFound"));
     app.stop().await;
 }
 
@@ -143,42 +95,23 @@ async fn create_is_idempotent(backend: Backend) {
     let first = create(&app, "same").await;
     let holder = pool.holder("same").unwrap();
     let generated = first.xml("moderatorPW").unwrap();
-    assert_eq!(
-        generated.len(),
-        8,
-        "a moderator password is generated when none is given"
-    );
+    assert_eq!(generated.len(), 8, "a moderator password is generated when none is given");
     for _ in 0..3 {
         let again = create(&app, "same").await;
         assert_eq!(again.xml("returncode").as_deref(), Some("SUCCESS"));
-        assert_eq!(
-            again.xml("messageKey").as_deref(),
-            Some("duplicateWarning"),
-            "{}",
-            again.body
-        );
+        assert_eq!(again.xml("messageKey").as_deref(), Some("duplicateWarning"), "{}", again.body);
         assert_eq!(again.xml("moderatorPW").unwrap(), generated);
     }
     assert_eq!(pool.counts().iter().sum::<usize>(), 1);
     assert_eq!(pool.holder("same"), Some(holder));
     // The stored moderator password wins over a different one, as in Ruby Scalelite.
-    let other = app
-        .bbb(
-            "create",
-            &[("name", "x"), ("meetingID", "same"), ("moderatorPW", "other")],
-        )
-        .await;
+    let other = app.bbb("create", &[("name", "x"), ("meetingID", "same"), ("moderatorPW", "other")]).await;
     assert_eq!(other.xml("moderatorPW").unwrap(), generated, "{}", other.body);
     // A BBB FAILED answer is relayed as it is.
     pool.servers[holder].state().meetings.clear();
     let gone = app.bbb("getMeetingInfo", &[("meetingID", "same")]).await;
     assert_eq!(gone.xml("returncode").as_deref(), Some("FAILED"));
-    assert_eq!(
-        gone.xml("message").as_deref(),
-        Some("A meeting with that ID does not exist"),
-        "{}",
-        gone.body
-    );
+    assert_eq!(gone.xml("message").as_deref(), Some("A meeting with that ID does not exist"), "{}", gone.body);
     app.stop().await;
 }
 
@@ -200,50 +133,20 @@ async fn routes_by_tag(backend: Backend) {
     let pool = FakePool::start(&app, &[None, Some("east"), Some("west")]).await;
     create(&app, "plain").await;
     assert_eq!(pool.holder("plain"), Some(0), "no tag: untagged servers only");
-    app.bbb(
-        "create",
-        &[("name", "e"), ("meetingID", "e"), ("meta_server-tag", "east")],
-    )
-    .await;
+    app.bbb("create", &[("name", "e"), ("meetingID", "e"), ("meta_server-tag", "east")]).await;
     assert_eq!(pool.holder("e"), Some(1));
     let east = pool.servers[1].state().meetings["e"].metadata.clone();
-    assert_eq!(
-        east.get("server-tag").map(String::as_str),
-        Some("east"),
-        "BBB sees the server's tag"
-    );
-    app.bbb(
-        "create",
-        &[("name", "w"), ("meetingID", "w"), ("meta_server-tag", "west!")],
-    )
-    .await;
+    assert_eq!(east.get("server-tag").map(String::as_str), Some("east"), "BBB sees the server's tag");
+    app.bbb("create", &[("name", "w"), ("meetingID", "w"), ("meta_server-tag", "west!")]).await;
     assert_eq!(pool.holder("w"), Some(2));
     let west = pool.servers[2].state().meetings["w"].metadata.clone();
     assert!(!west["server-tag"].contains('!'));
-    app.bbb(
-        "create",
-        &[("name", "n"), ("meetingID", "n"), ("meta_server-tag", "north")],
-    )
-    .await;
-    assert_eq!(
-        pool.holder("n"),
-        Some(0),
-        "an optional tag with no match falls back to untagged servers"
-    );
+    app.bbb("create", &[("name", "n"), ("meetingID", "n"), ("meta_server-tag", "north")]).await;
+    assert_eq!(pool.holder("n"), Some(0), "an optional tag with no match falls back to untagged servers");
     let plain = pool.servers[0].state().meetings["n"].metadata.clone();
     assert!(!plain.contains_key("server-tag"));
-    let required = app
-        .bbb(
-            "create",
-            &[("name", "r"), ("meetingID", "r"), ("meta_server-tag", "north!")],
-        )
-        .await;
-    assert_eq!(
-        required.xml("messageKey").as_deref(),
-        Some("serverTagUnavailable"),
-        "{}",
-        required.body
-    );
+    let required = app.bbb("create", &[("name", "r"), ("meetingID", "r"), ("meta_server-tag", "north!")]).await;
+    assert_eq!(required.xml("messageKey").as_deref(), Some("serverTagUnavailable"), "{}", required.body);
     assert!(stored(&app, "r").is_none());
     app.stop().await;
 }
@@ -264,16 +167,8 @@ async fn places_nothing_on_cordoned_disabled_or_offline_servers(backend: Backend
     set_state(&app, "bbb3", ServerState::Cordoned);
     app.reload().await;
     let none = create(&app, "nowhere").await;
-    assert_eq!(
-        none.xml("messageKey").as_deref(),
-        Some("internalError"),
-        "{}",
-        none.body
-    );
-    assert_eq!(
-        none.xml("message").as_deref(),
-        Some("Could not find any available servers.")
-    );
+    assert_eq!(none.xml("messageKey").as_deref(), Some("internalError"), "{}", none.body);
+    assert_eq!(none.xml("message").as_deref(), Some("Could not find any available servers."));
     app.stop().await;
 }
 
@@ -288,16 +183,8 @@ async fn a_stopped_server_goes_offline_and_its_meetings_move(backend: Backend) {
     assert!(view.online, "one failure is not enough (SERVER_UNHEALTHY_THRESHOLD=2)");
     app.poll_all().await;
     assert!(!app.state.shared.server(&format!("bbb{first}")).unwrap().online);
-    assert!(
-        stored(&app, "moving").is_none(),
-        "an offline server's meetings are forgotten"
-    );
-    let joined = app
-        .bbb(
-            "join",
-            &[("fullName", "A"), ("meetingID", "moving"), ("role", "VIEWER")],
-        )
-        .await;
+    assert!(stored(&app, "moving").is_none(), "an offline server's meetings are forgotten");
+    let joined = app.bbb("join", &[("fullName", "A"), ("meetingID", "moving"), ("role", "VIEWER")]).await;
     assert_eq!(joined.xml("messageKey").as_deref(), Some("notFound"));
 
     let again = create(&app, "moving").await;
@@ -318,15 +205,8 @@ async fn re_places_meetings_of_disabled_and_removed_servers(backend: Backend) {
     let first = pool.holder("m").unwrap();
     set_state(&app, &format!("bbb{first}"), ServerState::Disabled);
     app.reload().await;
-    let joined = app
-        .bbb("join", &[("fullName", "A"), ("meetingID", "m"), ("role", "VIEWER")])
-        .await;
-    assert_eq!(
-        joined.xml("messageKey").as_deref(),
-        Some("serverUnavailable"),
-        "{}",
-        joined.body
-    );
+    let joined = app.bbb("join", &[("fullName", "A"), ("meetingID", "m"), ("role", "VIEWER")]).await;
+    assert_eq!(joined.xml("messageKey").as_deref(), Some("serverUnavailable"), "{}", joined.body);
     create(&app, "m").await;
     assert_eq!(stored(&app, "m").unwrap().server_id, format!("bbb{}", 1 - first));
 
@@ -335,39 +215,23 @@ async fn re_places_meetings_of_disabled_and_removed_servers(backend: Backend) {
     set_state(&app, &format!("bbb{first}"), ServerState::Enabled);
     app.reload().await;
     app.poll_all().await;
-    app.bbb("join", &[("fullName", "A"), ("meetingID", "m"), ("role", "VIEWER")])
-        .await;
-    let location = app
-        .bbb("join", &[("fullName", "B"), ("meetingID", "m"), ("role", "VIEWER")])
-        .await
-        .location()
-        .to_string();
+    app.bbb("join", &[("fullName", "A"), ("meetingID", "m"), ("role", "VIEWER")]).await;
+    let location =
+        app.bbb("join", &[("fullName", "B"), ("meetingID", "m"), ("role", "VIEWER")]).await.location().to_string();
     send(app.client.get(location), None).await;
     set_state(&app, &format!("bbb{other}"), ServerState::Cordoned);
     app.reload().await;
     create(&app, "m").await;
-    assert_eq!(
-        stored(&app, "m").unwrap().server_id,
-        format!("bbb{other}"),
-        "still running: it stays"
-    );
+    assert_eq!(stored(&app, "m").unwrap().server_id, format!("bbb{other}"), "still running: it stays");
     pool.servers[other].state().meetings.get_mut("m").unwrap().participants = 0;
     create(&app, "m").await;
-    assert_eq!(
-        stored(&app, "m").unwrap().server_id,
-        format!("bbb{first}"),
-        "not running: it moves"
-    );
+    assert_eq!(stored(&app, "m").unwrap().server_id, format!("bbb{first}"), "not running: it moves");
 
     set_state(&app, &format!("bbb{other}"), ServerState::Enabled);
     servers::remove(&mut common::connect(&app.db), &format!("bbb{first}")).unwrap();
     app.reload().await;
     create(&app, "m").await;
-    assert_eq!(
-        stored(&app, "m").unwrap().server_id,
-        format!("bbb{other}"),
-        "removed server: placed anew"
-    );
+    assert_eq!(stored(&app, "m").unwrap().server_id, format!("bbb{other}"), "removed server: placed anew");
     app.stop().await;
 }
 
@@ -393,11 +257,7 @@ async fn forgets_ended_meetings_and_disables_empty_cordoned_servers(backend: Bac
     app.reload().await;
     app.poll_all().await;
     let row = servers::get(&mut common::connect(&app.db), &format!("bbb{holder}")).unwrap();
-    assert_eq!(
-        row.state(),
-        ServerState::Disabled,
-        "an empty cordoned server is disabled"
-    );
+    assert_eq!(row.state(), ServerState::Disabled, "an empty cordoned server is disabled");
     app.stop().await;
 }
 
@@ -410,30 +270,13 @@ async fn faults_of_a_server_are_bbb_errors(backend: Backend) {
         for call in ["getMeetingInfo", "isMeetingRunning", "end"] {
             let reply = app.bbb(call, &[("meetingID", "m")]).await;
             assert_eq!(reply.status, 200, "{mode:?} {call}");
-            assert_eq!(
-                reply.xml("returncode").as_deref(),
-                Some("FAILED"),
-                "{mode:?} {call}: {}",
-                reply.body
-            );
-            assert_eq!(
-                reply.xml("messageKey").as_deref(),
-                Some("internalError"),
-                "{mode:?} {call}"
-            );
+            assert_eq!(reply.xml("returncode").as_deref(), Some("FAILED"), "{mode:?} {call}: {}", reply.body);
+            assert_eq!(reply.xml("messageKey").as_deref(), Some("internalError"), "{mode:?} {call}");
             create(&app, "m").await;
         }
         let created = create(&app, "other").await;
-        assert_eq!(
-            created.xml("messageKey").as_deref(),
-            Some("internalError"),
-            "{mode:?}: {}",
-            created.body
-        );
-        assert_eq!(
-            created.xml("message").as_deref(),
-            Some("Unable to create meeting on server.")
-        );
+        assert_eq!(created.xml("messageKey").as_deref(), Some("internalError"), "{mode:?}: {}", created.body);
+        assert_eq!(created.xml("message").as_deref(), Some("Unable to create meeting on server."));
         let listed = app.bbb("getMeetings", &[]).await;
         assert_eq!(
             listed.xml("messageKey").as_deref(),
@@ -488,10 +331,7 @@ async fn refuses_bad_input_with_the_right_key(backend: Backend) {
         Some("checksumError")
     );
     let wrong = bbb_query("getMeetingInfo", &[("meetingID", "m")], "not-the-secret");
-    assert_eq!(
-        key(raw(format!("/bigbluebutton/api/getMeetingInfo?{wrong}")).await).as_deref(),
-        Some("checksumError")
-    );
+    assert_eq!(key(raw(format!("/bigbluebutton/api/getMeetingInfo?{wrong}")).await).as_deref(), Some("checksumError"));
     assert_eq!(
         key(raw("/bigbluebutton/api/getMeetingInfo?meetingID=m&checksum=abc123".into()).await).as_deref(),
         Some("checksumError")
@@ -502,29 +342,12 @@ async fn refuses_bad_input_with_the_right_key(backend: Backend) {
         Some("checksumError")
     );
     for call in ["create", "join", "end", "getMeetingInfo", "isMeetingRunning"] {
-        assert_eq!(
-            key(app.bbb(call, &[("name", "x")]).await).as_deref(),
-            Some("missingParamMeetingID"),
-            "{call}"
-        );
-        assert_eq!(
-            key(app.bbb(call, &[("meetingID", "")]).await).as_deref(),
-            Some("missingParamMeetingID"),
-            "{call}"
-        );
+        assert_eq!(key(app.bbb(call, &[("name", "x")]).await).as_deref(), Some("missingParamMeetingID"), "{call}");
+        assert_eq!(key(app.bbb(call, &[("meetingID", "")]).await).as_deref(), Some("missingParamMeetingID"), "{call}");
     }
-    assert_eq!(
-        key(app.bbb("getMeetingInfo", &[("meetingID", "unknown")]).await).as_deref(),
-        Some("notFound")
-    );
-    assert_eq!(
-        key(app.bbb("getJoinUrl", &[("sessionToken", "x")]).await).as_deref(),
-        Some("unsupportedRequest")
-    );
-    assert_eq!(
-        key(app.bbb("explode", &[]).await).as_deref(),
-        Some("unsupportedRequest")
-    );
+    assert_eq!(key(app.bbb("getMeetingInfo", &[("meetingID", "unknown")]).await).as_deref(), Some("notFound"));
+    assert_eq!(key(app.bbb("getJoinUrl", &[("sessionToken", "x")]).await).as_deref(), Some("unsupportedRequest"));
+    assert_eq!(key(app.bbb("explode", &[]).await).as_deref(), Some("unsupportedRequest"));
 
     let huge = "x".repeat(20_000);
     let reply = app.bbb("getMeetingInfo", &[("meetingID", &huge)]).await;
@@ -536,32 +359,20 @@ async fn refuses_bad_input_with_the_right_key(backend: Backend) {
     // Wrong methods and content types.
     let post = |call: &str, content_type: &'static str, body: &'static str| {
         let query = bbb_query(call, &[("meetingID", "m")], SECRET);
-        send(
-            app.client.post(app.url(&format!("/bigbluebutton/api/{call}?{query}"))),
-            Some((content_type, body)),
-        )
+        send(app.client.post(app.url(&format!("/bigbluebutton/api/{call}?{query}"))), Some((content_type, body)))
     };
     assert_eq!(
         key(post("join", "application/x-www-form-urlencoded", "a=b").await).as_deref(),
         Some("unsupportedRequest")
     );
-    assert_eq!(
-        key(post("getMeetingInfo", "application/json", "{}").await).as_deref(),
-        Some("unsupportedContentType")
-    );
-    assert_eq!(
-        key(post("getMeetingInfo", "text/xml", "<x/>").await).as_deref(),
-        Some("unsupportedContentType")
-    );
+    assert_eq!(key(post("getMeetingInfo", "application/json", "{}").await).as_deref(), Some("unsupportedContentType"));
+    assert_eq!(key(post("getMeetingInfo", "text/xml", "<x/>").await).as_deref(), Some("unsupportedContentType"));
     assert_eq!(
         key(post("insertDocument", "application/x-www-form-urlencoded", "a=b").await).as_deref(),
         Some("unsupportedContentType")
     );
     assert_eq!(
-        post("insertDocument", "application/xml", "<modules/>")
-            .await
-            .xml("returncode")
-            .as_deref(),
+        post("insertDocument", "application/xml", "<modules/>").await.xml("returncode").as_deref(),
         Some("SUCCESS")
     );
     let get_insert = app.bbb("insertDocument", &[("meetingID", "m")]).await;
@@ -578,17 +389,11 @@ async fn accepts_every_checksum_form(backend: Backend) {
         let sum = common::sign(algorithm, "getMeetingInfo", query, "", SECRET);
         for given in [sum.clone(), sum.to_uppercase()] {
             let reply = send(
-                app.client
-                    .get(app.url(&format!("/bigbluebutton/api/getMeetingInfo?{query}&checksum={given}"))),
+                app.client.get(app.url(&format!("/bigbluebutton/api/getMeetingInfo?{query}&checksum={given}"))),
                 None,
             )
             .await;
-            assert_eq!(
-                reply.xml("returncode").as_deref(),
-                Some("SUCCESS"),
-                "{algorithm:?}: {}",
-                reply.body
-            );
+            assert_eq!(reply.xml("returncode").as_deref(), Some("SUCCESS"), "{algorithm:?}: {}", reply.body);
         }
     }
     // Form POSTs with the parameters in the body: the checksum may cover the body, the sorted form, or nothing.
@@ -596,34 +401,17 @@ async fn accepts_every_checksum_form(backend: Backend) {
     for signed in [body, "meetingID=m&name=x", ""] {
         let sum = common::sign(Algorithm::Sha256, "getMeetingInfo", signed, "", SECRET);
         let request = app.client.post(app.url("/bigbluebutton/api/getMeetingInfo"));
-        let reply = send(
-            request,
-            Some(("application/x-www-form-urlencoded", &format!("{body}&checksum={sum}"))),
-        )
-        .await;
-        assert_eq!(
-            reply.xml("returncode").as_deref(),
-            Some("SUCCESS"),
-            "signed {signed:?}: {}",
-            reply.body
-        );
+        let reply = send(request, Some(("application/x-www-form-urlencoded", &format!("{body}&checksum={sum}")))).await;
+        assert_eq!(reply.xml("returncode").as_deref(), Some("SUCCESS"), "signed {signed:?}: {}", reply.body);
     }
     let sum = common::sign(Algorithm::Sha256, "getMeetingInfo", "name=y", "", SECRET);
     let request = app.client.post(app.url("/bigbluebutton/api/getMeetingInfo"));
-    let reply = send(
-        request,
-        Some(("application/x-www-form-urlencoded", &format!("{body}&checksum={sum}"))),
-    )
-    .await;
+    let reply = send(request, Some(("application/x-www-form-urlencoded", &format!("{body}&checksum={sum}")))).await;
     assert_eq!(reply.xml("messageKey").as_deref(), Some("checksumError"));
     // A create may carry an XML body (pre-uploaded slides); it reaches the server.
     let query = bbb_query("create", &[("name", "x"), ("meetingID", "slides")], SECRET);
     let request = app.client.post(app.url(&format!("/bigbluebutton/api/create?{query}")));
-    let reply = send(
-        request,
-        Some(("text/xml", "<modules><module name=\"presentation\"/></modules>")),
-    )
-    .await;
+    let reply = send(request, Some(("text/xml", "<modules><module name=\"presentation\"/></modules>"))).await;
     assert_eq!(reply.xml("returncode").as_deref(), Some("SUCCESS"), "{}", reply.body);
     assert!(pool.holder("slides").is_some());
     app.stop().await;
@@ -634,10 +422,7 @@ async fn concurrent_creates_of_one_meeting_place_it_once(backend: Backend) {
     let pool = FakePool::untagged(&app, 3).await;
     let creates = (0..200).map(|_| create(&app, "rush"));
     let replies = futures_util::future::join_all(creates).await;
-    let ok = replies
-        .iter()
-        .filter(|r| r.xml("returncode").as_deref() == Some("SUCCESS"))
-        .count();
+    let ok = replies.iter().filter(|r| r.xml("returncode").as_deref() == Some("SUCCESS")).count();
     assert_eq!(
         ok,
         200,
@@ -687,36 +472,17 @@ async fn applies_the_parameter_policy(backend: Backend) {
     assert_eq!(get("record").as_deref(), Some("true"));
     assert_eq!(get("muteOnStart").as_deref(), Some("true"));
     assert_eq!(get("duration").as_deref(), Some("60"));
-    assert_eq!(
-        get("meta_bbb-recording-ready-url"),
-        None,
-        "Scalelite keeps the callback and calls it itself"
-    );
+    assert_eq!(get("meta_bbb-recording-ready-url"), None, "Scalelite keeps the callback and calls it itself");
     let voice_bridge = get("voiceBridge").unwrap();
     assert_eq!(voice_bridge.len(), 7);
-    assert_eq!(
-        stored(&app, "m").unwrap().voice_bridge.as_deref(),
-        Some(voice_bridge.as_str())
-    );
-    let callback = scalelite::db::models::callback::MeetingCallback::find(&mut common::connect(&app.db), "m")
-        .unwrap()
-        .unwrap();
+    assert_eq!(stored(&app, "m").unwrap().voice_bridge.as_deref(), Some(voice_bridge.as_str()));
+    let callback =
+        scalelite::db::models::callback::MeetingCallback::find(&mut common::connect(&app.db), "m").unwrap().unwrap();
     assert_eq!(callback.recording_ready_url.as_deref(), Some("https://front/ready"));
-    assert_eq!(
-        callback.secret_fingerprint.as_deref(),
-        Some(checksum::fingerprint(&Secret::new(SECRET)).as_str())
-    );
+    assert_eq!(callback.secret_fingerprint.as_deref(), Some(checksum::fingerprint(&Secret::new(SECRET)).as_str()));
 
     let joined = app
-        .bbb(
-            "join",
-            &[
-                ("fullName", "A"),
-                ("meetingID", "m"),
-                ("role", "VIEWER"),
-                ("avatarURL", "https://x/a.png"),
-            ],
-        )
+        .bbb("join", &[("fullName", "A"), ("meetingID", "m"), ("role", "VIEWER"), ("avatarURL", "https://x/a.png")])
         .await;
     let location = joined.location();
     assert!(!location.contains("avatarURL"), "{location}");
@@ -725,27 +491,15 @@ async fn applies_the_parameter_policy(backend: Backend) {
 }
 
 async fn voice_bridges_are_unique_across_the_pool(backend: Backend) {
-    let app = TestApp::start_with(
-        backend,
-        &[("VOICE_BRIDGE_LEN", "1"), ("USE_EXTERNAL_VOICE_BRIDGE", "true")],
-    )
-    .await;
+    let app = TestApp::start_with(backend, &[("VOICE_BRIDGE_LEN", "1"), ("USE_EXTERNAL_VOICE_BRIDGE", "true")]).await;
     let _pool = FakePool::untagged(&app, 3).await;
     let mut bridges = std::collections::HashSet::new();
     for i in 0..9 {
-        let reply = app
-            .bbb(
-                "create",
-                &[("name", "x"), ("meetingID", &format!("m{i}")), ("voiceBridge", "5")],
-            )
-            .await;
+        let reply = app.bbb("create", &[("name", "x"), ("meetingID", &format!("m{i}")), ("voiceBridge", "5")]).await;
         assert_eq!(reply.xml("returncode").as_deref(), Some("SUCCESS"), "{}", reply.body);
         assert!(bridges.insert(reply.xml("voiceBridge").unwrap()), "{}", reply.body);
     }
-    assert!(
-        bridges.contains("5"),
-        "the front-end's bridge is used first when allowed"
-    );
+    assert!(bridges.contains("5"), "the front-end's bridge is used first when allowed");
     let full = create(&app, "m9").await;
     assert_eq!(
         full.xml("message").as_deref(),
@@ -766,26 +520,10 @@ async fn tenants_share_meeting_ids_and_see_only_their_own(backend: Backend) {
     let call =
         |tenant: &'static str, secret: &'static str, name: &'static str, params: Vec<(&'static str, &'static str)>| {
             let query = bbb_query(name, &params, secret);
-            send(
-                app.client
-                    .get(app.url(&format!("/{tenant}/bigbluebutton/api/{name}?{query}"))),
-                None,
-            )
+            send(app.client.get(app.url(&format!("/{tenant}/bigbluebutton/api/{name}?{query}"))), None)
         };
-    let one = call(
-        "t1",
-        "secret-t1",
-        "create",
-        vec![("name", "x"), ("meetingID", "class-1")],
-    )
-    .await;
-    let two = call(
-        "t2",
-        "secret-t2b",
-        "create",
-        vec![("name", "x"), ("meetingID", "class-1")],
-    )
-    .await;
+    let one = call("t1", "secret-t1", "create", vec![("name", "x"), ("meetingID", "class-1")]).await;
+    let two = call("t2", "secret-t2b", "create", vec![("name", "x"), ("meetingID", "class-1")]).await;
     assert_eq!(one.xml("meetingID").as_deref(), Some("class-1"), "{}", one.body);
     assert_eq!(two.xml("meetingID").as_deref(), Some("class-1"), "{}", two.body);
     assert!(pool.holder("t1~class-1").is_some() && pool.holder("t2~class-1").is_some());
@@ -833,11 +571,7 @@ async fn servers_added_through_the_admin_api_are_polled(backend: Backend) {
     let server = scalelite::fake_bbb::FakeServer::new("late", "late-secret");
     let fake = scalelite::fake_bbb::FakeBbb::start(vec![server.clone()], 0, 1).unwrap();
     let mut conn = common::connect(&app.db);
-    let new = servers::NewServer {
-        url: fake.url("late"),
-        secret: "late-secret".into(),
-        ..Default::default()
-    };
+    let new = servers::NewServer { url: fake.url("late"), secret: "late-secret".into(), ..Default::default() };
     servers::add_with_id(&mut conn, "late".into(), new).unwrap();
     servers::set_state(&mut conn, "late", ServerState::Enabled).unwrap();
     // No explicit reload: the scheduler picks the change up from the database within its reload interval.

@@ -54,19 +54,10 @@ fn enforces_the_constraints(backend: Backend) {
         )
     };
     assert!(diesel::sql_query(insert("enabled", 1.0)).execute(&mut conn).is_ok());
-    assert!(
-        diesel::sql_query(insert("exploded", 1.0)).execute(&mut conn).is_err(),
-        "unknown state"
-    );
-    assert!(
-        diesel::sql_query(insert("enabled", 0.0)).execute(&mut conn).is_err(),
-        "zero multiplier"
-    );
+    assert!(diesel::sql_query(insert("exploded", 1.0)).execute(&mut conn).is_err(), "unknown state");
+    assert!(diesel::sql_query(insert("enabled", 0.0)).execute(&mut conn).is_err(), "zero multiplier");
     let setting = "INSERT INTO tenant_settings (id, tenant_id, param, value, override) VALUES ('x', 'no-tenant', 'p', 'v', false)";
-    assert!(
-        diesel::sql_query(setting).execute(&mut conn).is_err(),
-        "a setting needs its tenant"
-    );
+    assert!(diesel::sql_query(setting).execute(&mut conn).is_err(), "a setting needs its tenant");
 }
 
 on_both_backends_blocking!(runs_up_down_up, enforces_the_constraints);

@@ -12,11 +12,7 @@ use common::{scalelite, send, sign, Backend, TestApp};
 use scalelite::bbb::checksum::Algorithm;
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// A running `scalelite` process, killed when dropped.
@@ -46,10 +42,7 @@ fn start(dir: &std::path::Path, port: u16) -> Running {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let mut line = String::new();
-        assert!(
-            reader.read_line(&mut line).unwrap() > 0,
-            "scalelite exited early: {stdout:?}"
-        );
+        assert!(reader.read_line(&mut line).unwrap() > 0, "scalelite exited early: {stdout:?}");
         stdout.push(line.trim_end().to_string());
         if line.contains("then enable it") {
             break;
@@ -68,30 +61,16 @@ async fn starts_with_no_setup_and_generates_a_secret_once() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let first = start(dir.path(), port);
-    let secret_line = first
-        .stdout
-        .iter()
-        .find_map(|l| l.trim().strip_prefix("LOADBALANCER_SECRET="))
-        .unwrap();
+    let secret_line = first.stdout.iter().find_map(|l| l.trim().strip_prefix("LOADBALANCER_SECRET=")).unwrap();
     let secret = secret_line.to_string();
     assert_eq!(secret.len(), 64);
     assert!(
-        first
-            .stdout
-            .iter()
-            .any(|l| l.contains(&format!(":{port}")) && l.contains("listening")),
+        first.stdout.iter().any(|l| l.contains(&format!(":{port}")) && l.contains("listening")),
         "{:?}",
         first.stdout
     );
-    assert!(
-        first.stdout.iter().any(|l| l.contains("scalelite servers add")),
-        "{:?}",
-        first.stdout
-    );
-    assert!(
-        dir.path().join("scalelite.sqlite3").exists(),
-        "the default database is a file in the working folder"
-    );
+    assert!(first.stdout.iter().any(|l| l.contains("scalelite servers add")), "{:?}", first.stdout);
+    assert!(dir.path().join("scalelite.sqlite3").exists(), "the default database is a file in the working folder");
 
     let client = awc::Client::default();
     let base = format!("http://127.0.0.1:{port}");
@@ -113,10 +92,7 @@ async fn starts_with_no_setup_and_generates_a_secret_once() {
     let second = start(dir.path(), port);
     let client = awc::Client::default(); // the old one pools connections to the first process
     assert!(
-        second
-            .stdout
-            .iter()
-            .all(|l| !l.contains(&secret) && !l.contains("LOADBALANCER_SECRET=")),
+        second.stdout.iter().all(|l| !l.contains(&secret) && !l.contains("LOADBALANCER_SECRET=")),
         "{:?}",
         second.stdout
     );
@@ -134,10 +110,7 @@ fn bad_configuration_stops_the_start_with_one_line_naming_the_variable() {
         ("MULTITENANCY_ENABLED", "perhaps"),
         ("POLL_INTERVAL", "soon"),
     ] {
-        let output = scalelite(&[(key, value)], &[])
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
+        let output = scalelite(&[(key, value)], &[]).current_dir(dir.path()).output().unwrap();
         assert_eq!(output.status.code(), Some(1), "{key}");
         let stderr = String::from_utf8(output.stderr).unwrap();
         assert_eq!(stderr.lines().count(), 1, "{key}: {stderr}");
@@ -154,22 +127,14 @@ fn reads_a_toml_file_and_the_environment_wins() {
     let file = dir.path().join("scalelite.toml");
     std::fs::write(&file, "port = \"abc\"\n").unwrap();
     let file = file.to_string_lossy().into_owned();
-    let output = scalelite(&[], &["--config", &file, "status"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let output = scalelite(&[], &["--config", &file, "status"]).current_dir(dir.path()).output().unwrap();
     assert!(String::from_utf8_lossy(&output.stderr).contains("PORT=abc"));
-    let output = scalelite(&[("PORT", "3000")], &["--config", &file, "status"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let output =
+        scalelite(&[("PORT", "3000")], &["--config", &file, "status"]).current_dir(dir.path()).output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 
     std::fs::write(dir.path().join("typo.toml"), "prot = 3000\n").unwrap();
-    let output = scalelite(&[("SCALELITE_CONFIG", "typo.toml")], &["status"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let output = scalelite(&[("SCALELITE_CONFIG", "typo.toml")], &["status"]).current_dir(dir.path()).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("unknown key 'prot'"));
 }
@@ -181,10 +146,7 @@ fn an_unreachable_database_is_a_clear_error() {
     let output = scalelite(&[("DATABASE_URL", &url)], &["servers"]).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(
-        stderr.contains("PostgreSQL database scalelite on 127.0.0.1"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("PostgreSQL database scalelite on 127.0.0.1"), "{stderr}");
     assert!(!stderr.contains("pw"), "{stderr}");
 }
 

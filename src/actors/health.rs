@@ -19,11 +19,7 @@ pub enum Transition {
 
 impl Health {
     pub fn new(online: bool) -> Health {
-        Health {
-            online,
-            healthy: 0,
-            unhealthy: 0,
-        }
+        Health { online, healthy: 0, unhealthy: 0 }
     }
 
     /// Counts a poll's success or failure.

@@ -2,6 +2,7 @@
 //! pool in step with the database and places new meetings.
 
 pub mod health;
+pub mod reservations;
 pub mod scheduler;
 pub mod server;
 
@@ -28,9 +29,7 @@ thread_local! {
 /// The BBB client of this thread (awc clients are not `Send`: one per thread, shared by its actors).
 pub fn client(config: &Config) -> BbbClient {
     CLIENT.with(|cell| {
-        cell.borrow_mut()
-            .get_or_insert_with(|| BbbClient::new(config.connect_timeout, config.response_timeout))
-            .clone()
+        cell.borrow_mut().get_or_insert_with(|| BbbClient::new(config.connect_timeout, config.response_timeout)).clone()
     })
 }
 
@@ -40,7 +39,5 @@ where
     F: FnOnce() -> Result<T, crate::db::DbError> + Send + 'static,
     T: Send + 'static,
 {
-    actix_web::rt::task::spawn_blocking(work)
-        .await
-        .map_err(|_| crate::db::DbError::Cancelled)?
+    actix_web::rt::task::spawn_blocking(work).await.map_err(|_| crate::db::DbError::Cancelled)?
 }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 
+use super::reservations::Reservations;
 use super::server::{Configure, PollNow, Retire, ServerActor};
 use super::{blocking, Deps};
 use crate::balancer::{self, Candidate, PlaceError, TagRequest};
@@ -19,11 +20,6 @@ use crate::pool::{PoolView, ServerView, TenantView};
 
 /// How often the server rows are reloaded.
 pub const RELOAD_INTERVAL: Duration = Duration::from_secs(1);
-
-struct Reservation {
-    bbb_meeting_id: String,
-    at: Instant,
-}
 
 /// What a reload reads.
 struct Rows {
@@ -37,12 +33,14 @@ struct Slot {
     /// Load from the last poll (multiplier applied), without reservations.
     polled_load: Option<f64>,
     reported: bool,
-    reservations: Vec<Reservation>,
+    reservations: Reservations,
 }
 
 /// The scheduler actor.
 pub struct Scheduler {
     deps: Deps,
+    /// The clock of the reservations.
+    epoch: Instant,
     slots: HashMap<String, Slot>,
     tenants: HashMap<String, std::sync::Arc<TenantView>>,
     reloading: bool,
@@ -50,12 +48,7 @@ pub struct Scheduler {
 
 impl Scheduler {
     pub fn new(deps: Deps) -> Scheduler {
-        Scheduler {
-            deps,
-            slots: HashMap::new(),
-            tenants: HashMap::new(),
-            reloading: false,
-        }
+        Scheduler { deps, epoch: Instant::now(), slots: HashMap::new(), tenants: HashMap::new(), reloading: false }
     }
 
     fn publish(&self) {
@@ -64,10 +57,7 @@ impl Scheduler {
             .iter()
             .map(|(id, slot)| (id.clone(), std::sync::Arc::new(ServerView::from_row(&slot.row))))
             .collect();
-        self.deps.shared.set_view(PoolView {
-            servers,
-            tenants: self.tenants.clone(),
-        });
+        self.deps.shared.set_view(PoolView { servers, tenants: self.tenants.clone() });
     }
 
     /// Brings the actors in line with the rows.
@@ -105,13 +95,7 @@ impl Scheduler {
                     let polled_load = row.load;
                     self.slots.insert(
                         row.id.clone(),
-                        Slot {
-                            row,
-                            actor,
-                            polled_load,
-                            reported: false,
-                            reservations: Vec::new(),
-                        },
+                        Slot { row, actor, polled_load, reported: false, reservations: Reservations::default() },
                     );
                 }
             }
@@ -154,25 +138,21 @@ impl Scheduler {
         )
     }
 
+    fn now(&self) -> f64 {
+        self.epoch.elapsed().as_secs_f64()
+    }
+
     fn candidates(&mut self) -> Vec<(String, Option<String>, f64)> {
         let weights = self.deps.config.load_weights();
-        let mut list = Vec::new();
+        let (now, buffer) = (self.now(), weights.join_buffer.as_secs_f64());
+        let mut list = Vec::with_capacity(self.slots.len());
         for (id, slot) in &mut self.slots {
-            slot.reservations.retain(|r| r.at.elapsed() < weights.join_buffer);
             let (Some(polled), ServerState::Enabled, true) = (slot.polled_load, slot.row.state(), slot.row.online)
             else {
                 continue;
             };
-            let reserved: f64 = slot
-                .reservations
-                .iter()
-                .map(|r| balancer::reservation(&weights, r.at.elapsed()))
-                .sum();
-            list.push((
-                id.clone(),
-                slot.row.tag.clone(),
-                polled + reserved * slot.row.load_multiplier,
-            ));
+            let reserved = slot.reservations.total(now, weights.min_users, buffer);
+            list.push((id.clone(), slot.row.tag.clone(), polled + reserved * slot.row.load_multiplier));
         }
         list
     }
@@ -207,20 +187,12 @@ impl Handler<Place> for Scheduler {
 
     fn handle(&mut self, place: Place, _: &mut Context<Self>) -> Self::Result {
         let list = self.candidates();
-        let candidates: Vec<Candidate<'_>> = list
-            .iter()
-            .map(|(id, tag, load)| Candidate {
-                id,
-                tag: tag.as_deref(),
-                load: *load,
-            })
-            .collect();
+        let candidates: Vec<Candidate<'_>> =
+            list.iter().map(|(id, tag, load)| Candidate { id, tag: tag.as_deref(), load: *load }).collect();
         let chosen = balancer::choose(&candidates, &place.tag)?.to_string();
+        let now = self.now();
         if let Some(slot) = self.slots.get_mut(&chosen) {
-            slot.reservations.push(Reservation {
-                bbb_meeting_id: place.bbb_meeting_id,
-                at: Instant::now(),
-            });
+            slot.reservations.add(place.bbb_meeting_id, now);
         }
         Ok(chosen)
     }
@@ -239,7 +211,7 @@ impl Handler<Unreserve> for Scheduler {
 
     fn handle(&mut self, msg: Unreserve, _: &mut Context<Self>) {
         if let Some(slot) = self.slots.get_mut(&msg.server_id) {
-            slot.reservations.retain(|r| r.bbb_meeting_id != msg.bbb_meeting_id);
+            slot.reservations.remove(&msg.bbb_meeting_id);
         }
     }
 }
@@ -264,7 +236,9 @@ impl Handler<LoadReport> for Scheduler {
         };
         slot.reported = true;
         slot.polled_load = report.load;
-        slot.reservations.retain(|r| !report.seen.contains(&r.bbb_meeting_id));
+        for meeting in &report.seen {
+            slot.reservations.remove(meeting);
+        }
         if slot.row.online != report.online {
             slot.row.online = report.online;
             self.publish();

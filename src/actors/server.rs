@@ -70,15 +70,14 @@ impl ServerActor {
             (listed, version)
         };
         ctx.spawn(
-            fetch
-                .into_actor(self)
-                .then(|(listed, version), act, _| act.record(listed, version).into_actor(act))
-                .map(|(), act, _| {
+            fetch.into_actor(self).then(|(listed, version), act, _| act.record(listed, version).into_actor(act)).map(
+                |(), act, _| {
                     act.polling = false;
                     for waiter in act.waiters.drain(..) {
                         let _ = waiter.send(());
                     }
-                }),
+                },
+            ),
         );
     }
 
@@ -93,11 +92,8 @@ impl ServerActor {
         if let Err(e) = &listed {
             log::warn!("poll of server {} failed: {e}", self.server.id);
         }
-        let transition = self.health.record(
-            success,
-            config.server_healthy_threshold,
-            config.server_unhealthy_threshold,
-        );
+        let transition =
+            self.health.record(success, config.server_healthy_threshold, config.server_unhealthy_threshold);
         match transition {
             Transition::CameOnline => log::info!("server {} is online", self.server.id),
             Transition::WentOffline => log::warn!("server {} is offline; its meetings are forgotten", self.server.id),
@@ -119,13 +115,7 @@ impl ServerActor {
             load,
             meetings: count(listed.len()),
             users: count(listed.iter().map(|m| m.figures.participants as usize).sum()),
-            largest_meeting: count(
-                listed
-                    .iter()
-                    .map(|m| m.figures.participants as usize)
-                    .max()
-                    .unwrap_or(0),
-            ),
+            largest_meeting: count(listed.iter().map(|m| m.figures.participants as usize).max().unwrap_or(0)),
             videos: count(listed.iter().map(|m| m.figures.videos as usize).sum()),
             bbb_version: version,
         };
@@ -175,12 +165,7 @@ impl ServerActor {
                 }
                 Err(e) => log::error!("recording the poll of server {id_} failed: {e}", id_ = server.id),
             }
-            scheduler.do_send(LoadReport {
-                server_id: report_id,
-                online,
-                load,
-                seen,
-            });
+            scheduler.do_send(LoadReport { server_id: report_id, online, load, seen });
         }
     }
 }
@@ -194,7 +179,12 @@ impl Actor for ServerActor {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.poll(ctx);
-        ctx.run_interval(self.deps.config.poll_interval, |act, ctx| act.poll(ctx));
+        // Later polls start at a random phase, so a large pool is not polled all at once.
+        let interval = self.deps.config.poll_interval;
+        let phase = interval.mul_f64(rand::random::<f64>());
+        ctx.run_later(phase, move |_, ctx| {
+            ctx.run_interval(interval, |act, ctx| act.poll(ctx));
+        });
     }
 }
 
@@ -218,10 +208,7 @@ impl Handler<Configure> for ServerActor {
         if server.url != self.server.url || server.secret != self.server.secret {
             self.polls_since_version = VERSION_EVERY;
         }
-        self.server = Server {
-            bbb_version: server.bbb_version.clone().or(self.server.bbb_version.take()),
-            ..server
-        };
+        self.server = Server { bbb_version: server.bbb_version.clone().or(self.server.bbb_version.take()), ..server };
     }
 }
 

@@ -91,27 +91,18 @@ async fn call(
     let Some(action) = action else {
         return Err(BbbError::unsupported_request().into());
     };
-    checksum::verify(
-        &name,
-        request.query_string(),
-        &body,
-        &state.secrets,
-        &state.config.checksum_algorithms,
-    )
-    .map_err(|e| {
-        log::info!("admin {name}: checksum refused: {e}");
-        BbbError::checksum()
-    })?;
+    checksum::verify(&name, request.query_string(), &body, &state.secrets, &state.config.checksum_algorithms).map_err(
+        |e| {
+            log::info!("admin {name}: checksum refused: {e}");
+            BbbError::checksum()
+        },
+    )?;
     if !body.is_empty() && !is_json(&request) {
         return Err(BbbError::unsupported_content_type().into());
     }
     let input = Input::parse(&request, &body)?;
     if action.is_tenant_action() && !state.config.multitenancy_enabled {
-        return Err(
-            AdminError::new(StatusCode::PRECONDITION_FAILED, "Multitenancy is disabled")
-                .as_message()
-                .into(),
-        );
+        return Err(AdminError::new(StatusCode::PRECONDITION_FAILED, "Multitenancy is disabled").as_message().into());
     }
     let answer = run(action, input, &state).await?;
     if action.method() == Method::POST {
@@ -145,9 +136,7 @@ impl Input {
         if !body.is_object() {
             return Err(AdminError::bad_request("The request body must be a JSON object"));
         }
-        let query = url::form_urlencoded::parse(request.query_string().as_bytes())
-            .into_owned()
-            .collect();
+        let query = url::form_urlencoded::parse(request.query_string().as_bytes()).into_owned().collect();
         Ok(Input { body, query })
     }
 
@@ -234,19 +223,12 @@ async fn run(action: Action, input: Input, state: &AppState) -> Result<HttpRespo
         }
         Action::AddServer => {
             let fields = input.object("server")?;
-            let (url, secret) = (
-                text(fields, "url")?.unwrap_or_default(),
-                text(fields, "secret")?.unwrap_or_default(),
-            );
+            let (url, secret) = (text(fields, "url")?.unwrap_or_default(), text(fields, "secret")?.unwrap_or_default());
             if url.is_empty() || secret.is_empty() {
                 return Err(AdminError::bad_request("Server needs a URL and a secret"));
             }
-            let new = servers::NewServer {
-                url,
-                secret,
-                load_multiplier: multiplier(fields)?,
-                tag: text(fields, "tag")?,
-            };
+            let new =
+                servers::NewServer { url, secret, load_multiplier: multiplier(fields)?, tag: text(fields, "tag")? };
             let by_hostname = state.config.server_id_is_hostname;
             let server = on_db(state, move |c| servers::add(c, new, by_hostname)).await?;
             Ok(created(servers::to_json(&server)))
@@ -285,14 +267,8 @@ async fn run(action: Action, input: Input, state: &AppState) -> Result<HttpRespo
             state.shared.forget_server(&server.id);
             let client = BbbClient::new(state.config.connect_timeout, state.config.response_timeout);
             servers::end_meetings(&client, &server, &meetings).await;
-            let what = if keep_state {
-                "has kept its state"
-            } else {
-                "has been disabled"
-            };
-            Ok(ok(
-                json!({ "success": format!("Server id={shown} {what} and the meetings have been destroyed") }),
-            ))
+            let what = if keep_state { "has kept its state" } else { "has been disabled" };
+            Ok(ok(json!({ "success": format!("Server id={shown} {what} and the meetings have been destroyed") })))
         }
         Action::GetTenants => {
             let all = on_db(state, |c| Ok(Tenant::all(c)?)).await?;
@@ -316,10 +292,7 @@ async fn run(action: Action, input: Input, state: &AppState) -> Result<HttpRespo
         Action::UpdateTenant => {
             let id = input.id()?;
             let fields = input.object("tenant")?;
-            let change = tenants::TenantUpdate {
-                name: text(fields, "name")?,
-                secrets: text(fields, "secrets")?,
-            };
+            let change = tenants::TenantUpdate { name: text(fields, "name")?, secrets: text(fields, "secrets")? };
             let tenant = on_db(state, move |c| tenants::update(c, &id, change)).await?;
             Ok(ok(json!({ "tenant": tenants::to_json_full(&tenant) })))
         }

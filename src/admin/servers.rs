@@ -34,9 +34,7 @@ pub struct ServerUpdate {
 /// A server URL must be http(s) with a host.
 pub fn validate_url(url: &str) -> Result<(), AdminError> {
     if !(url.starts_with("http://") || url.starts_with("https://")) {
-        return Err(AdminError::bad_request(format!(
-            "Server URL must start with http:// or https://: '{url}'"
-        )));
+        return Err(AdminError::bad_request(format!("Server URL must start with http:// or https://: '{url}'")));
     }
     let parsed =
         url::Url::parse(url).map_err(|e| AdminError::bad_request(format!("Invalid server URL '{url}': {e}")))?;
@@ -69,16 +67,10 @@ pub fn normalize_tag(tag: Option<String>) -> Option<String> {
 
 /// A sync or CLI id must be a plain name.
 pub fn validate_id(id: &str) -> Result<(), AdminError> {
-    if !id.is_empty()
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
-    {
+    if !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) {
         Ok(())
     } else {
-        Err(AdminError::bad_request(format!(
-            "Invalid server id '{id}': use letters, digits, '_', '.' and '-'"
-        )))
+        Err(AdminError::bad_request(format!("Invalid server id '{id}': use letters, digits, '_', '.' and '-'")))
     }
 }
 
@@ -130,10 +122,9 @@ pub fn add_with_id(conn: &mut DbConnection, id: String, new: NewServer) -> Resul
     };
     match server.insert(conn) {
         Ok(()) => Ok(server),
-        Err(e) if is_unique_violation(&e) => Err(AdminError::new(
-            StatusCode::CONFLICT,
-            format!("Server already exists with id '{}'", server.id),
-        )),
+        Err(e) if is_unique_violation(&e) => {
+            Err(AdminError::new(StatusCode::CONFLICT, format!("Server already exists with id '{}'", server.id)))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -184,14 +175,7 @@ pub fn update(conn: &mut DbConnection, id: &str, change: ServerUpdate) -> Result
 
 /// Sets a server's state.
 pub fn set_state(conn: &mut DbConnection, id: &str, state: ServerState) -> Result<Server, AdminError> {
-    update(
-        conn,
-        id,
-        ServerUpdate {
-            state: Some(state),
-            ..Default::default()
-        },
-    )
+    update(conn, id, ServerUpdate { state: Some(state), ..Default::default() })
 }
 
 /// Deletes a server record. Its meetings stay, and are re-placed on their next create.
@@ -208,22 +192,14 @@ pub fn remove(conn: &mut DbConnection, id: &str) -> Result<(), AdminError> {
 pub fn panic(conn: &mut DbConnection, id: &str, keep_state: bool) -> Result<(Server, Vec<Meeting>), AdminError> {
     let server = get(conn, id)?;
     let meetings = Meeting::take_all_on_server(conn, id)?;
-    let server = if keep_state {
-        server
-    } else {
-        set_state(conn, id, ServerState::Disabled)?
-    };
+    let server = if keep_state { server } else { set_state(conn, id, ServerState::Disabled)? };
     Ok((server, meetings))
 }
 
 /// Sends `end` for each meeting, best effort: failures are logged and counted, never fatal.
 pub async fn end_meetings(client: &BbbClient, server: &Server, meetings: &[Meeting]) -> usize {
     let algorithm = Algorithm::from_name(&server.checksum_algorithm).unwrap_or(Algorithm::Sha256);
-    let target = Target {
-        url: &server.url,
-        secret: &server.secret,
-        algorithm,
-    };
+    let target = Target { url: &server.url, secret: &server.secret, algorithm };
     let mut failed = 0;
     for meeting in meetings {
         let mut params = vec![("meetingID", meeting.meeting_id.as_str())];
@@ -232,11 +208,7 @@ pub async fn end_meetings(client: &BbbClient, server: &Server, meetings: &[Meeti
         }
         if let Err(e) = client.get(&target, "end", &params).await {
             failed += 1;
-            log::warn!(
-                "end of meeting {} on server {} failed: {e}",
-                meeting.meeting_id,
-                server.id
-            );
+            log::warn!("end of meeting {} on server {} failed: {e}", meeting.meeting_id, server.id);
         }
     }
     failed
@@ -293,10 +265,7 @@ mod tests {
 
     #[test]
     fn ids_from_hostnames_are_lower_case() {
-        assert_eq!(
-            new_server_id("https://BBB1.Example.com/bigbluebutton/api", true).unwrap(),
-            "bbb1.example.com"
-        );
+        assert_eq!(new_server_id("https://BBB1.Example.com/bigbluebutton/api", true).unwrap(), "bbb1.example.com");
         assert_eq!(new_server_id("https://bbb1.example.com/", false).unwrap().len(), 36);
     }
 

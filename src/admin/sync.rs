@@ -126,25 +126,13 @@ pub fn parse(text: &str) -> Result<SyncFile, AdminError> {
 pub fn plan(file: &SyncFile, current: &[Server], mode: SyncMode, busy: impl Fn(&Server) -> bool) -> Vec<SyncAction> {
     let mut actions = Vec::new();
     for (id, entry) in &file.servers {
-        let url = entry
-            .url
-            .clone()
-            .unwrap_or_else(|| format!("https://{id}/bigbluebutton/api"));
+        let url = entry.url.clone().unwrap_or_else(|| format!("https://{id}/bigbluebutton/api"));
         let multiplier = entry.load_multiplier.unwrap_or(1.0);
         let tag = servers::normalize_tag(entry.tag.clone());
         let enabled = entry.enabled.unwrap_or(true);
         let Some(server) = current.iter().find(|s| &s.id == id) else {
-            let new = NewServer {
-                url,
-                secret: entry.secret.clone(),
-                load_multiplier: Some(multiplier),
-                tag,
-            };
-            actions.push(SyncAction::Add {
-                id: id.clone(),
-                new,
-                enable: enabled,
-            });
+            let new = NewServer { url, secret: entry.secret.clone(), load_multiplier: Some(multiplier), tag };
+            actions.push(SyncAction::Add { id: id.clone(), new, enable: enabled });
             continue;
         };
         let mut change = ServerUpdate::default();
@@ -174,11 +162,7 @@ pub fn plan(file: &SyncFile, current: &[Server], mode: SyncMode, busy: impl Fn(&
             change.state = Some(ServerState::Cordoned);
         }
         if !summary.is_empty() {
-            actions.push(SyncAction::Update {
-                id: id.clone(),
-                change,
-                summary,
-            });
+            actions.push(SyncAction::Update { id: id.clone(), change, summary });
         }
     }
     for server in current.iter().filter(|s| !file.servers.contains_key(&s.id)) {
@@ -255,11 +239,7 @@ pub fn export(servers: &[Server], verbose: bool) -> Result<String, AdminError> {
                 tag: s.tag.as_deref(),
                 state: verbose.then_some(s.state.as_str()),
                 load: verbose.then_some(s.load.unwrap_or(-1.0)),
-                bbb_version: if verbose {
-                    Some(s.bbb_version.as_deref().unwrap_or(""))
-                } else {
-                    None
-                },
+                bbb_version: if verbose { Some(s.bbb_version.as_deref().unwrap_or("")) } else { None },
                 online: verbose.then_some(s.online),
             };
             (s.id.as_str(), entry)
@@ -316,11 +296,7 @@ mod tests {
         let lines: Vec<String> = actions.iter().map(SyncAction::describe).collect();
         assert_eq!(
             lines,
-            [
-                "add new (https://new/bigbluebutton/api), enabled",
-                "update off: tag east, enable",
-                "update on: cordon",
-            ]
+            ["add new (https://new/bigbluebutton/api), enabled", "update off: tag east, enable", "update on: cordon",]
         );
     }
 
@@ -334,17 +310,9 @@ mod tests {
         ];
         let busy = |s: &Server| s.id == "busy";
         assert!(plan(&file, &current, SyncMode::Keep, busy).is_empty());
-        let cordon: Vec<String> = plan(&file, &current, SyncMode::Cordon, busy)
-            .iter()
-            .map(SyncAction::describe)
-            .collect();
-        assert_eq!(
-            cordon,
-            [
-                "cordon busy (not in the file, has meetings)",
-                "remove idle (not in the file, empty)"
-            ]
-        );
+        let cordon: Vec<String> =
+            plan(&file, &current, SyncMode::Cordon, busy).iter().map(SyncAction::describe).collect();
+        assert_eq!(cordon, ["cordon busy (not in the file, has meetings)", "remove idle (not in the file, empty)"]);
         let force = plan(&file, &current, SyncMode::Force, busy);
         assert_eq!(force.len(), 2);
         assert!(force.iter().all(|a| matches!(a, SyncAction::ForceRemove { .. })));

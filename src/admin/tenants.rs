@@ -44,9 +44,7 @@ pub fn validate_secrets(secrets: &str) -> Result<(), AdminError> {
     if !secrets.is_empty() && secrets.split(':').all(|s| !s.trim().is_empty()) {
         Ok(())
     } else {
-        Err(AdminError::bad_request(
-            "Tenant secrets must be one or more non-empty secrets separated by ':'",
-        ))
+        Err(AdminError::bad_request("Tenant secrets must be one or more non-empty secrets separated by ':'"))
     }
 }
 
@@ -63,7 +61,7 @@ fn name_taken(name: &str) -> AdminError {
 pub fn add(conn: &mut DbConnection, name: &str, secrets: &str) -> Result<Tenant, AdminError> {
     if name.is_empty() || secrets.is_empty() {
         return Err(
-            AdminError::bad_request("Error: both name and secrets are required to create a Tenant").as_message(),
+            AdminError::bad_request("Error: both name and secrets are required to create a Tenant").as_message()
         );
     }
     validate_name(name)?;
@@ -112,9 +110,7 @@ pub fn update(conn: &mut DbConnection, id: &str, change: TenantUpdate) -> Result
 
 /// Sets the LRS fields of a tenant (all of them: fields not given are cleared).
 pub fn update_lrs(conn: &mut DbConnection, id: &str, lrs: LrsSettings) -> Result<Tenant, AdminError> {
-    let endpoint = url::Url::parse(&lrs.endpoint)
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https"));
+    let endpoint = url::Url::parse(&lrs.endpoint).ok().filter(|u| matches!(u.scheme(), "http" | "https"));
     if endpoint.is_none() {
         return Err(AdminError::bad_request(format!(
             "Invalid LRS endpoint '{}': expected an http(s) URL",
@@ -178,9 +174,7 @@ pub fn remove_setting(conn: &mut DbConnection, id: &str) -> Result<(), AdminErro
     if TenantSetting::delete(conn, id)? {
         Ok(())
     } else {
-        Err(AdminError::not_found(format!(
-            "Couldn't find TenantSetting with id={id}"
-        )))
+        Err(AdminError::not_found(format!("Couldn't find TenantSetting with id={id}")))
     }
 }
 

@@ -30,17 +30,13 @@ fn voice_bridges(length: u32, external: Option<String>) -> impl Iterator<Item = 
     let start = rand::rng().random_range(0..span);
     let random = (0..10).map(move |_| rand::rng().random_range(0..span));
     let scan = (0..span.min(10_000)).map(move |i| (start + i) % span);
-    external
-        .into_iter()
-        .chain(random.chain(scan).map(move |n| (low + n).to_string()))
+    external.into_iter().chain(random.chain(scan).map(move |n| (low + n).to_string()))
 }
 
 fn random_password() -> String {
     const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let mut rng = rand::rng();
-    (0..8)
-        .map(|_| char::from(CHARS[rng.random_range(0..CHARS.len())]))
-        .collect()
+    (0..8).map(|_| char::from(CHARS[rng.random_range(0..CHARS.len())])).collect()
 }
 
 fn place_error(error: PlaceError) -> BbbError {
@@ -72,10 +68,9 @@ async fn keeps_its_server(state: &AppState, server: Option<&ServerView>, meeting
 /// Finds or places the meeting; returns it with its server.
 async fn locate(state: &AppState, call: &ApiCall, meeting_id: &str, tag: TagRequest) -> Result<Meeting, BbbError> {
     let (tenant, id) = (call.tenant_id().to_string(), meeting_id.to_string());
-    let found = db::run(&state.pool, move |conn| -> Result<Option<Meeting>, DbError> {
-        Meeting::find(conn, &tenant, &id)
-    })
-    .await?;
+    let found =
+        db::run(&state.pool, move |conn| -> Result<Option<Meeting>, DbError> { Meeting::find(conn, &tenant, &id) })
+            .await?;
     let ttl = state.config.default_meeting_ttl.as_millis() as i64;
     let stale = match found {
         Some(meeting) if meeting.created_at + ttl <= db::now_ms() => Some(meeting),
@@ -96,10 +91,7 @@ async fn locate(state: &AppState, call: &ApiCall, meeting_id: &str, tag: TagRequ
     let bbb_meeting_id = call.bbb_meeting_id(meeting_id);
     let server_id = state
         .scheduler
-        .send(Place {
-            tag,
-            bbb_meeting_id: bbb_meeting_id.clone(),
-        })
+        .send(Place { tag, bbb_meeting_id: bbb_meeting_id.clone() })
         .await
         .map_err(|_| BbbError::internal("The scheduler is unavailable."))?
         .map_err(place_error)?;
@@ -109,18 +101,13 @@ async fn locate(state: &AppState, call: &ApiCall, meeting_id: &str, tag: TagRequ
         bbb_meeting_id: bbb_meeting_id.clone(),
         server_id: server_id.clone(),
         moderator_pw: Some(
-            call.get("moderatorPW")
-                .filter(|p| !p.is_empty())
-                .map_or_else(random_password, String::from),
+            call.get("moderatorPW").filter(|p| !p.is_empty()).map_or_else(random_password, String::from),
         ),
         voice_bridge: None,
         created_at: db::now_ms(),
     };
-    let external = if state.config.use_external_voice_bridge {
-        call.get("voiceBridge").map(String::from)
-    } else {
-        None
-    };
+    let external =
+        if state.config.use_external_voice_bridge { call.get("voiceBridge").map(String::from) } else { None };
     let length = state.config.voice_bridge_len;
     let placed = db::run(&state.pool, move |conn| -> Result<Option<Placement>, DbError> {
         if let Some(old) = stale {
@@ -132,17 +119,11 @@ async fn locate(state: &AppState, call: &ApiCall, meeting_id: &str, tag: TagRequ
     match placed {
         Some(Placement::Inserted(meeting)) => Ok(meeting),
         Some(Placement::Existing(meeting)) => {
-            state.scheduler.do_send(Unreserve {
-                server_id,
-                bbb_meeting_id,
-            });
+            state.scheduler.do_send(Unreserve { server_id, bbb_meeting_id });
             Ok(meeting)
         }
         None => {
-            state.scheduler.do_send(Unreserve {
-                server_id,
-                bbb_meeting_id,
-            });
+            state.scheduler.do_send(Unreserve { server_id, bbb_meeting_id });
             Err(BbbError::internal("Could not allocate a unique voice bridge."))
         }
     }
@@ -209,10 +190,7 @@ pub async fn create(state: &AppState, call: ApiCall) -> Result<HttpResponse, Bbb
             Some(tenant) => format!("{}.{host}", tenant.name),
             None => host.clone(),
         };
-        params.set(
-            "meta_analytics-callback-url",
-            &format!("https://{host}/bigbluebutton/api/analytics_callback"),
-        );
+        params.set("meta_analytics-callback-url", &format!("https://{host}/bigbluebutton/api/analytics_callback"));
     }
     if recording_ready_url.is_some() || analytics_callback_url.is_some() {
         let callback = MeetingCallback {
@@ -228,13 +206,7 @@ pub async fn create(state: &AppState, call: ApiCall) -> Result<HttpResponse, Bbb
 
     let client = crate::actors::client(config);
     let sent = client
-        .call(
-            &server.target(),
-            "create",
-            &params.pairs(),
-            call.xml_body.clone(),
-            timeout_for(state, &server),
-        )
+        .call(&server.target(), "create", &params.pairs(), call.xml_body.clone(), timeout_for(state, &server))
         .await;
     match sent {
         Ok(document) => Ok(relay(&call, document)),

@@ -26,19 +26,10 @@ pub fn no_meetings() -> HttpResponse {
 pub async fn get_meetings(state: &AppState, call: ApiCall) -> Result<HttpResponse, BbbError> {
     let view = state.shared.view();
     let client = crate::actors::client(&state.config);
-    let asks = view
-        .servers
-        .values()
-        .filter(|s| s.online && s.state != ServerState::Disabled)
-        .map(|server| {
-            let client = client.clone();
-            async move {
-                (
-                    server,
-                    client.call(&server.target(), "getMeetings", &[], None, None).await,
-                )
-            }
-        });
+    let asks = view.servers.values().filter(|s| s.online && s.state != ServerState::Disabled).map(|server| {
+        let client = client.clone();
+        async move { (server, client.call(&server.target(), "getMeetings", &[], None, None).await) }
+    });
     let answers = futures_util::future::join_all(asks).await;
     let prefix = call.tenant.as_ref().map(|t| format!("{}~", t.name));
     let now = now_ms();

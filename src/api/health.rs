@@ -25,9 +25,7 @@ pub async fn health_check(state: web::Data<AppState>) -> HttpResponse {
     .await
     .unwrap_or(Err(DbError::Cancelled));
     match checked {
-        Ok(()) => HttpResponse::Ok()
-            .content_type("text/plain; charset=utf-8")
-            .body("success"),
+        Ok(()) => HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("success"),
         Err(error) => {
             log::warn!("health check failed: {error}");
             HttpResponse::ServiceUnavailable()

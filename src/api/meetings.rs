@@ -33,10 +33,9 @@ pub async fn find(state: &AppState, call: &ApiCall, meeting_id: &str) -> Result<
         }
     }
     let (tenant, id) = (tenant_id.to_string(), meeting_id.to_string());
-    let found = db::run(&state.pool, move |conn| -> Result<Option<Meeting>, DbError> {
-        Meeting::find(conn, &tenant, &id)
-    })
-    .await?;
+    let found =
+        db::run(&state.pool, move |conn| -> Result<Option<Meeting>, DbError> { Meeting::find(conn, &tenant, &id) })
+            .await?;
     let ttl = state.config.default_meeting_ttl.as_millis() as i64;
     match found {
         Some(meeting) if meeting.created_at + ttl > db::now_ms() => {
@@ -87,10 +86,7 @@ pub fn rewrite_meeting_ids(document: String, prefix: &str) -> String {
 
 /// An XML answer.
 pub fn xml_response(body: String) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(xml::CONTENT_TYPE)
-        .insert_header(("Cache-Control", "no-cache"))
-        .body(body)
+    HttpResponse::Ok().content_type(xml::CONTENT_TYPE).insert_header(("Cache-Control", "no-cache")).body(body)
 }
 
 /// Relays a server's document to the front-end.

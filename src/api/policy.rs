@@ -62,22 +62,12 @@ const SERVER_TAG: &str = "meta_server-tag";
 impl Policy<'_> {
     /// Merges the front-end's parameters with the defaults and overrides.
     pub fn apply(&self, mut client: ParamList) -> ParamList {
-        let settings = |list: &[(String, String)]| {
-            list.iter()
-                .filter(|(k, _)| k != SERVER_TAG)
-                .cloned()
-                .collect::<Vec<_>>()
-        };
-        for (key, value) in settings(self.tenant_defaults)
-            .iter()
-            .chain(settings(self.global_defaults).iter())
-        {
+        let settings =
+            |list: &[(String, String)]| list.iter().filter(|(k, _)| k != SERVER_TAG).cloned().collect::<Vec<_>>();
+        for (key, value) in settings(self.tenant_defaults).iter().chain(settings(self.global_defaults).iter()) {
             client.set_default(key, value);
         }
-        for (key, value) in settings(self.global_overrides)
-            .iter()
-            .chain(settings(self.tenant_overrides).iter())
-        {
+        for (key, value) in settings(self.global_overrides).iter().chain(settings(self.tenant_overrides).iter()) {
             client.set(key, value);
         }
         client
@@ -87,9 +77,7 @@ impl Policy<'_> {
     /// front-end's, tenant default, global default.
     pub fn server_tag<'b>(&'b self, client: Option<&'b str>) -> Option<&'b str> {
         let find = |list: &'b [(String, String)]| {
-            list.iter()
-                .find(|(k, v)| k == SERVER_TAG && !v.trim().is_empty())
-                .map(|(_, v)| v.as_str())
+            list.iter().find(|(k, v)| k == SERVER_TAG && !v.trim().is_empty()).map(|(_, v)| v.as_str())
         };
         find(self.tenant_overrides)
             .or_else(|| find(self.global_overrides))
@@ -109,13 +97,7 @@ mod tests {
 
     #[test]
     fn drops_excluded_and_internal_parameters_and_keeps_the_last_value() {
-        let client = pairs(&[
-            ("meetingID", "a"),
-            ("logo", "x"),
-            ("checksum", "c"),
-            ("name", "1"),
-            ("name", "2"),
-        ]);
+        let client = pairs(&[("meetingID", "a"), ("logo", "x"), ("checksum", "c"), ("name", "1"), ("name", "2")]);
         let list = ParamList::from_client(&client, &["logo".to_string()]);
         assert_eq!(list.0, pairs(&[("meetingID", "a"), ("name", "2")]));
     }

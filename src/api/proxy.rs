@@ -36,15 +36,8 @@ async fn forward(
     failure: &str,
 ) -> Result<HttpResponse, BbbError> {
     let client = crate::actors::client(&state.config);
-    let body = if name == "insertDocument" {
-        call.xml_body.clone()
-    } else {
-        None
-    };
-    match client
-        .call(&server.target(), name, params, body, timeout_for(state, server))
-        .await
-    {
+    let body = if name == "insertDocument" { call.xml_body.clone() } else { None };
+    match client.call(&server.target(), name, params, body, timeout_for(state, server)).await {
         Ok(document) => Ok(relay(call, document)),
         Err(e) => Err(unreachable(e, failure)),
     }
@@ -58,30 +51,14 @@ pub async fn is_meeting_running(state: &AppState, call: ApiCall) -> Result<HttpR
         ));
     };
     let params = [("meetingID", meeting.bbb_meeting_id.as_str())];
-    forward(
-        state,
-        &call,
-        &server,
-        "isMeetingRunning",
-        &params,
-        "Unable to access meeting on server.",
-    )
-    .await
+    forward(state, &call, &server, "isMeetingRunning", &params, "Unable to access meeting on server.").await
 }
 
 /// `getMeetingInfo`.
 pub async fn get_meeting_info(state: &AppState, call: ApiCall) -> Result<HttpResponse, BbbError> {
     let (meeting, server) = meeting_and_server(state, &call).await?.ok_or_else(not_found)?;
     let params = [("meetingID", meeting.bbb_meeting_id.as_str())];
-    forward(
-        state,
-        &call,
-        &server,
-        "getMeetingInfo",
-        &params,
-        "Unable to access meeting on server.",
-    )
-    .await
+    forward(state, &call, &server, "getMeetingInfo", &params, "Unable to access meeting on server.").await
 }
 
 /// `end`: the meeting is forgotten first, then the server is told.
@@ -97,51 +74,22 @@ pub async fn end(state: &AppState, call: ApiCall) -> Result<HttpResponse, BbbErr
     if let Some(password) = call.get("password") {
         params.push(("password", password));
     }
-    forward(
-        state,
-        &call,
-        &server,
-        "end",
-        &params,
-        "Unable to access meeting on server.",
-    )
-    .await
+    forward(state, &call, &server, "end", &params, "Unable to access meeting on server.").await
 }
 
 /// `insertDocument` (POST with an XML body).
 pub async fn insert_document(state: &AppState, call: ApiCall) -> Result<HttpResponse, BbbError> {
     let (meeting, server) = meeting_and_server(state, &call).await?.ok_or_else(not_found)?;
     let params = [("meetingID", meeting.bbb_meeting_id.as_str())];
-    forward(
-        state,
-        &call,
-        &server,
-        "insertDocument",
-        &params,
-        "Unable to insert document on server.",
-    )
-    .await
+    forward(state, &call, &server, "insertDocument", &params, "Unable to insert document on server.").await
 }
 
 /// `sendChatMessage`: every parameter goes to the meeting's server.
 pub async fn send_chat_message(state: &AppState, call: ApiCall) -> Result<HttpResponse, BbbError> {
-    let (meeting, server) = meeting_and_server(state, &call)
-        .await?
-        .ok_or_else(|| BbbError::new("meetingNotFound", "Meeting not found"))?;
-    let mut params: Vec<(&str, &str)> = call
-        .params
-        .iter()
-        .filter(|(k, _)| k != "meetingID")
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let (meeting, server) =
+        meeting_and_server(state, &call).await?.ok_or_else(|| BbbError::new("meetingNotFound", "Meeting not found"))?;
+    let mut params: Vec<(&str, &str)> =
+        call.params.iter().filter(|(k, _)| k != "meetingID").map(|(k, v)| (k.as_str(), v.as_str())).collect();
     params.insert(0, ("meetingID", meeting.bbb_meeting_id.as_str()));
-    forward(
-        state,
-        &call,
-        &server,
-        "sendChatMessage",
-        &params,
-        "Unable to access meeting on server.",
-    )
-    .await
+    forward(state, &call, &server, "sendChatMessage", &params, "Unable to access meeting on server.").await
 }

@@ -39,21 +39,14 @@ pub struct ApiCall {
 impl ApiCall {
     /// A parameter (the last one of that name).
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.params.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
     /// `meetingID`, which must be present and not empty.
     pub fn meeting_id(&self) -> Result<&str, BbbError> {
-        self.get("meetingID").filter(|id| !id.trim().is_empty()).ok_or_else(|| {
-            BbbError::new(
-                "missingParamMeetingID",
-                "You must specify a meeting ID for the meeting.",
-            )
-        })
+        self.get("meetingID")
+            .filter(|id| !id.trim().is_empty())
+            .ok_or_else(|| BbbError::new("missingParamMeetingID", "You must specify a meeting ID for the meeting."))
     }
 
     /// The tenant's id, or `""` without multitenancy.
@@ -126,11 +119,7 @@ fn verify(
     let (Some(body), true) = (form_body, query.is_empty()) else {
         return Err(ChecksumError::Missing);
     };
-    let given = form_params
-        .iter()
-        .rev()
-        .find(|(k, _)| k == "checksum")
-        .map(|(_, v)| v.as_str());
+    let given = form_params.iter().rev().find(|(k, _)| k == "checksum").map(|(_, v)| v.as_str());
     let given = given.filter(|g| !g.is_empty()).ok_or(ChecksumError::Missing)?;
     let raw = String::from_utf8_lossy(body);
     checksum::verify_given(given, call, &raw, b"", secrets, algorithms)
@@ -147,25 +136,13 @@ pub fn check(
     path_tenant: Option<&str>,
     accepts: &[BodyKind],
 ) -> Result<ApiCall, BbbError> {
-    let tenant = if state.config.multitenancy_enabled {
-        Some(tenant(request, state, path_tenant)?)
-    } else {
-        None
-    };
-    let kind = if request.method() == Method::POST && !body.is_empty() {
-        Some(body_kind(request))
-    } else {
-        None
-    };
+    let tenant = if state.config.multitenancy_enabled { Some(tenant(request, state, path_tenant)?) } else { None };
+    let kind = if request.method() == Method::POST && !body.is_empty() { Some(body_kind(request)) } else { None };
     let urlencoded = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
-        });
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
     let form_body = (kind == Some(Some(BodyKind::Form)) && urlencoded).then_some(&body[..]);
     let form_params: Vec<(String, String)> = match form_body {
         Some(form) => url::form_urlencoded::parse(form).into_owned().collect(),
@@ -184,19 +161,13 @@ pub fn check(
             return Err(BbbError::unsupported_content_type());
         }
     }
-    let mut params: Vec<(String, String)> = url::form_urlencoded::parse(request.query_string().as_bytes())
-        .into_owned()
-        .collect();
+    let mut params: Vec<(String, String)> =
+        url::form_urlencoded::parse(request.query_string().as_bytes()).into_owned().collect();
     params.extend(form_params);
     params.retain(|(k, _)| k != "checksum");
     let xml_body = (kind == Some(Some(BodyKind::Xml))).then_some(body);
     let secret_fingerprint = checksum::fingerprint(&secrets[index]);
-    Ok(ApiCall {
-        params,
-        xml_body,
-        tenant,
-        secret_fingerprint,
-    })
+    Ok(ApiCall { params, xml_body, tenant, secret_fingerprint })
 }
 
 #[cfg(test)]

@@ -26,12 +26,8 @@ impl Algorithm {
 
     /// Parses `SHA1`, `sha256`, `SHA-384`, … (the names of `LOADBALANCER_CHECKSUM_ALGORITHM`).
     pub fn from_name(name: &str) -> Option<Algorithm> {
-        let normal: String = name
-            .trim()
-            .chars()
-            .filter(|c| *c != '-' && *c != '_')
-            .collect::<String>()
-            .to_ascii_uppercase();
+        let normal: String =
+            name.trim().chars().filter(|c| *c != '-' && *c != '_').collect::<String>().to_ascii_uppercase();
         match normal.as_str() {
             "SHA1" => Some(Algorithm::Sha1),
             "SHA256" => Some(Algorithm::Sha256),
@@ -220,28 +216,15 @@ mod tests {
             ),
         ];
         for (algorithm, expected) in cases {
-            assert_eq!(
-                sign(algorithm, "create", DOCS_QUERY, b"", &secret),
-                expected,
-                "{algorithm:?}"
-            );
+            assert_eq!(sign(algorithm, "create", DOCS_QUERY, b"", &secret), expected, "{algorithm:?}");
         }
-        assert_eq!(
-            sign(Algorithm::Sha1, "getMeetings", "", b"", &secret),
-            "2027baa7771026e9e93392f55031535d1444c41f"
-        );
+        assert_eq!(sign(Algorithm::Sha1, "getMeetings", "", b"", &secret), "2027baa7771026e9e93392f55031535d1444c41f");
     }
 
     #[test]
     fn signs_the_scalelite_test_vectors() {
         assert_eq!(
-            sign(
-                Algorithm::Sha256,
-                "getMeetingInfo",
-                "meetingID=test-meeting-1",
-                b"",
-                &Secret::new("test-1")
-            ),
+            sign(Algorithm::Sha256, "getMeetingInfo", "meetingID=test-meeting-1", b"", &Secret::new("test-1")),
             "7901d9cf0f7e63a7e5eacabfd75fabfb223259d6c045ac5b4d86fb774c371945"
         );
         assert_eq!(
@@ -264,25 +247,16 @@ mod tests {
     fn keeps_a_leading_ampersand_as_bbb_does() {
         let s = secrets(&["secret"]);
         let sum = sign(Algorithm::Sha1, "getMeetings", "", b"", &s[0]);
-        assert_eq!(
-            verify("getMeetings", &format!("&checksum={sum}"), b"", &s, &Algorithm::ALL),
-            Ok(0)
-        );
+        assert_eq!(verify("getMeetings", &format!("&checksum={sum}"), b"", &s, &Algorithm::ALL), Ok(0));
         let sum = sign(Algorithm::Sha1, "join", "&fullName=a", b"", &s[0]);
-        assert_eq!(
-            verify("join", &format!("&fullName=a&checksum={sum}"), b"", &s, &Algorithm::ALL),
-            Ok(0)
-        );
+        assert_eq!(verify("join", &format!("&fullName=a&checksum={sum}"), b"", &s, &Algorithm::ALL), Ok(0));
     }
 
     #[test]
     fn tries_every_secret() {
         let s = secrets(&["old", "new"]);
         let sum = sign(Algorithm::Sha512, "getMeetings", "", b"", &s[1]);
-        assert_eq!(
-            verify("getMeetings", &format!("checksum={sum}"), b"", &s, &Algorithm::ALL),
-            Ok(1)
-        );
+        assert_eq!(verify("getMeetings", &format!("checksum={sum}"), b"", &s, &Algorithm::ALL), Ok(1));
     }
 
     #[test]
@@ -291,42 +265,21 @@ mod tests {
         let all = &Algorithm::ALL;
         let good = sign(Algorithm::Sha256, "getMeetings", "", b"", &s[0]);
         assert_eq!(verify("getMeetings", "", b"", &s, all), Err(ChecksumError::Missing));
-        assert_eq!(
-            verify("getMeetings", "checksum=", b"", &s, all),
-            Err(ChecksumError::Missing)
-        );
-        assert_eq!(
-            verify("getMeetings", "checksum=abc", b"", &s, all),
-            Err(ChecksumError::Malformed)
-        );
+        assert_eq!(verify("getMeetings", "checksum=", b"", &s, all), Err(ChecksumError::Missing));
+        assert_eq!(verify("getMeetings", "checksum=abc", b"", &s, all), Err(ChecksumError::Malformed));
         let not_hex = "z".repeat(40);
-        assert_eq!(
-            verify("getMeetings", &format!("checksum={not_hex}"), b"", &s, all),
-            Err(ChecksumError::Malformed)
-        );
+        assert_eq!(verify("getMeetings", &format!("checksum={not_hex}"), b"", &s, all), Err(ChecksumError::Malformed));
         let twice = format!("checksum={good}&checksum={good}");
-        assert_eq!(
-            verify("getMeetings", &twice, b"", &s, all),
-            Err(ChecksumError::Repeated)
-        );
+        assert_eq!(verify("getMeetings", &twice, b"", &s, all), Err(ChecksumError::Repeated));
         let only_sha1 = [Algorithm::Sha1];
         assert_eq!(
             verify("getMeetings", &format!("checksum={good}"), b"", &s, &only_sha1),
             Err(ChecksumError::AlgorithmNotAllowed)
         );
-        assert_eq!(
-            verify("getMeetings", &format!("checksum={good}"), b"", &[], all),
-            Err(ChecksumError::NoSecrets)
-        );
-        assert_eq!(
-            verify("getMeeting", &format!("checksum={good}"), b"", &s, all),
-            Err(ChecksumError::Mismatch)
-        );
+        assert_eq!(verify("getMeetings", &format!("checksum={good}"), b"", &[], all), Err(ChecksumError::NoSecrets));
+        assert_eq!(verify("getMeeting", &format!("checksum={good}"), b"", &s, all), Err(ChecksumError::Mismatch));
         let other = secrets(&["other"]);
-        assert_eq!(
-            verify("getMeetings", &format!("checksum={good}"), b"", &other, all),
-            Err(ChecksumError::Mismatch)
-        );
+        assert_eq!(verify("getMeetings", &format!("checksum={good}"), b"", &other, all), Err(ChecksumError::Mismatch));
     }
 
     #[test]
@@ -336,10 +289,7 @@ mod tests {
         let sum = sign(Algorithm::Sha256, "addServer", "", body, &s[0]);
         let query = format!("checksum={sum}");
         assert_eq!(verify("addServer", &query, body, &s, &Algorithm::ALL), Ok(0));
-        assert_eq!(
-            verify("addServer", &query, b"{}", &s, &Algorithm::ALL),
-            Err(ChecksumError::Mismatch)
-        );
+        assert_eq!(verify("addServer", &query, b"{}", &s, &Algorithm::ALL), Err(ChecksumError::Mismatch));
     }
 
     #[test]

@@ -42,9 +42,7 @@ pub struct BbbClient {
 }
 
 fn tls_config() -> Option<Arc<rustls::ClientConfig>> {
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
+    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -61,11 +59,7 @@ impl BbbClient {
         if let Some(tls) = tls_config() {
             connector = connector.rustls_0_23(tls);
         }
-        let http = awc::Client::builder()
-            .connector(connector)
-            .timeout(response_timeout)
-            .disable_redirects()
-            .finish();
+        let http = awc::Client::builder().connector(connector).timeout(response_timeout).disable_redirects().finish();
         BbbClient { http }
     }
 
@@ -92,11 +86,7 @@ impl BbbClient {
             None => request.send().await,
         };
         let mut response = sent.map_err(|e| CallError::Transport(e.to_string()))?;
-        let body = response
-            .body()
-            .limit(64 << 20)
-            .await
-            .map_err(|e| CallError::Transport(e.to_string()))?;
+        let body = response.body().limit(64 << 20).await.map_err(|e| CallError::Transport(e.to_string()))?;
         let text = String::from_utf8(body.to_vec()).map_err(|_| CallError::BadResponse("not UTF-8".into()))?;
         match check_returncode(&text) {
             Ok(()) | Err(CallError::Failed { .. }) => Ok(text),
@@ -116,17 +106,8 @@ impl BbbClient {
         let sum = checksum::sign(target.algorithm, "", "", b"", target.secret);
         let slash = if target.url.ends_with('/') { "" } else { "/" };
         let url = format!("{}{slash}?checksum={sum}", target.url);
-        let mut response = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| CallError::Transport(e.to_string()))?;
-        let body = response
-            .body()
-            .limit(1 << 20)
-            .await
-            .map_err(|e| CallError::Transport(e.to_string()))?;
+        let mut response = self.http.get(url).send().await.map_err(|e| CallError::Transport(e.to_string()))?;
+        let body = response.body().limit(1 << 20).await.map_err(|e| CallError::Transport(e.to_string()))?;
         String::from_utf8(body.to_vec()).map_err(|_| CallError::BadResponse("not UTF-8".into()))
     }
 }
@@ -140,11 +121,8 @@ pub fn check_returncode(xml: &str) -> Result<(), CallError> {
 /// [`check_returncode`] on a parsed document.
 pub fn check_returncode_doc(doc: &roxmltree::Document<'_>) -> Result<(), CallError> {
     let root = doc.root_element();
-    let child = |name: &str| {
-        root.children()
-            .find(|n| n.has_tag_name(name))
-            .map(|n| n.text().unwrap_or("").trim().to_string())
-    };
+    let child =
+        |name: &str| root.children().find(|n| n.has_tag_name(name)).map(|n| n.text().unwrap_or("").trim().to_string());
     match child("returncode").as_deref() {
         Some("SUCCESS") => Ok(()),
         Some(_) => Err(CallError::Failed {
@@ -171,10 +149,7 @@ mod tests {
             signed_url(&target, "getMeetingInfo", &[("meetingID", "test-meeting-1")]),
             "https://test-1.example.com/bigbluebutton/api/getMeetingInfo?meetingID=test-meeting-1&checksum=7901d9cf0f7e63a7e5eacabfd75fabfb223259d6c045ac5b4d86fb774c371945"
         );
-        let slash = Target {
-            url: "http://h/bigbluebutton/api/",
-            ..target
-        };
+        let slash = Target { url: "http://h/bigbluebutton/api/", ..target };
         assert!(signed_url(&slash, "getMeetings", &[]).starts_with("http://h/bigbluebutton/api/getMeetings?checksum="));
     }
 
@@ -185,10 +160,7 @@ mod tests {
             "<response><returncode>FAILED</returncode><messageKey>notFound</messageKey><message>gone</message></response>",
         );
         assert!(matches!(failed, Err(CallError::Failed { key, .. }) if key == "notFound"));
-        assert!(matches!(
-            check_returncode("<response/>"),
-            Err(CallError::BadResponse(_))
-        ));
+        assert!(matches!(check_returncode("<response/>"), Err(CallError::BadResponse(_))));
         assert!(matches!(check_returncode("<html>oops"), Err(CallError::BadResponse(_))));
     }
 }

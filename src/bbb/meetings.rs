@@ -21,10 +21,7 @@ pub struct ListedMeeting {
 }
 
 fn child_text<'a>(node: roxmltree::Node<'a, '_>, name: &str) -> Option<&'a str> {
-    node.children()
-        .find(|n| n.has_tag_name(name))
-        .and_then(|n| n.text())
-        .map(str::trim)
+    node.children().find(|n| n.has_tag_name(name)).and_then(|n| n.text()).map(str::trim)
 }
 
 fn number(node: roxmltree::Node<'_, '_>, name: &str) -> u32 {
@@ -43,9 +40,7 @@ pub fn parse_get_meetings(xml: &str, now_ms: i64) -> Result<Vec<ListedMeeting>, 
         let Some(meeting_id) = child_text(meeting, "meetingID") else {
             continue;
         };
-        let created: i64 = child_text(meeting, "createTime")
-            .and_then(|t| t.parse().ok())
-            .unwrap_or(now_ms);
+        let created: i64 = child_text(meeting, "createTime").and_then(|t| t.parse().ok()).unwrap_or(now_ms);
         let age = Duration::from_millis(u64::try_from(now_ms.saturating_sub(created)).unwrap_or(0));
         let tenant_id = meeting
             .children()
@@ -72,9 +67,7 @@ pub fn parse_get_meetings(xml: &str, now_ms: i64) -> Result<Vec<ListedMeeting>, 
 /// `<bbbVersion>` of the API index, if the server reveals it.
 pub fn parse_version(xml: &str) -> Option<String> {
     let doc = roxmltree::Document::parse(xml).ok()?;
-    child_text(doc.root_element(), "bbbVersion")
-        .filter(|v| !v.is_empty())
-        .map(String::from)
+    child_text(doc.root_element(), "bbbVersion").filter(|v| !v.is_empty()).map(String::from)
 }
 
 #[cfg(test)]
@@ -95,10 +88,7 @@ mod tests {
             assert!(element.starts_with("<meeting>") && element.ends_with("</meeting>"));
             assert!(element.contains(&m.meeting_id));
         }
-        assert!(
-            meetings.iter().any(|m| m.figures.participants > 0),
-            "the fixture has a running meeting"
-        );
+        assert!(meetings.iter().any(|m| m.figures.participants > 0), "the fixture has a running meeting");
     }
 
     #[test]
@@ -119,10 +109,7 @@ mod tests {
 
     #[test]
     fn refuses_garbage_and_failures() {
-        assert!(matches!(
-            parse_get_meetings("<html>", 0),
-            Err(CallError::BadResponse(_))
-        ));
+        assert!(matches!(parse_get_meetings("<html>", 0), Err(CallError::BadResponse(_))));
         let failed = "<response><returncode>FAILED</returncode><messageKey>checksumError</messageKey></response>";
         assert!(matches!(parse_get_meetings(failed, 0), Err(CallError::Failed { .. })));
     }

@@ -36,10 +36,7 @@ mod tests {
 
     #[test]
     fn encodes_like_ruby_www_form() {
-        assert_eq!(
-            encode_query([("meetingID", "a b/c~é"), ("x", "*-._")]),
-            "meetingID=a+b%2Fc%7E%C3%A9&x=*-._"
-        );
+        assert_eq!(encode_query([("meetingID", "a b/c~é"), ("x", "*-._")]), "meetingID=a+b%2Fc%7E%C3%A9&x=*-._");
         assert_eq!(encode_query([]), "");
     }
 }

@@ -61,10 +61,7 @@ mod tests {
     #[test]
     fn escapes_markup() {
         assert_eq!(escape("plain"), "plain");
-        assert_eq!(
-            escape(r#"<a href="x">&'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;"
-        );
+        assert_eq!(escape(r#"<a href="x">&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;");
     }
 
     #[test]
@@ -74,10 +71,7 @@ mod tests {
         let text = |name: &str| doc.descendants().find(|n| n.has_tag_name(name)).and_then(|n| n.text());
         assert_eq!(text("returncode"), Some("FAILED"));
         assert_eq!(text("messageKey"), Some("checksumError"));
-        assert_eq!(
-            text("message"),
-            Some("You did not pass the checksum security check & more")
-        );
+        assert_eq!(text("message"), Some("You did not pass the checksum security check & more"));
     }
 
     #[test]

@@ -145,12 +145,7 @@ enum TenantsCommand {
         secrets: Option<String>,
     },
     /// Set the tenant's LRS endpoint with basic authentication.
-    UpdateLrsBasic {
-        id: String,
-        endpoint: String,
-        username: String,
-        password: String,
-    },
+    UpdateLrsBasic { id: String, endpoint: String, username: String, password: String },
     /// Set the tenant's LRS endpoint with Keycloak authentication.
     UpdateLrsKc {
         id: String,
@@ -170,12 +165,7 @@ enum TenantSettingsCommand {
     /// List the settings of every tenant.
     List,
     /// Add a setting: OVERRIDE true replaces the front-end's value, false is a default.
-    Add {
-        tenant_id: String,
-        param: String,
-        value: String,
-        r#override: String,
-    },
+    Add { tenant_id: String, param: String, value: String, r#override: String },
     /// Delete a setting.
     Remove { id: String },
 }
@@ -213,9 +203,7 @@ pub fn main() -> ExitCode {
         Command::TenantSettings { command } => {
             tenants::run_settings(&config, command.unwrap_or(TenantSettingsCommand::List))
         }
-        Command::Db {
-            command: DbCommand::Migrate,
-        } => migrate(&config),
+        Command::Db { command: DbCommand::Migrate } => migrate(&config),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -240,9 +228,6 @@ fn open(config: &Config) -> Result<DbConnection, Failure> {
 fn migrate(config: &Config) -> Result<(), Failure> {
     let mut conn = open(config)?;
     let applied = db::migrate(&mut conn)?;
-    println!(
-        "{applied} migration(s) applied to the {}",
-        config.database_url.describe()
-    );
+    println!("{applied} migration(s) applied to the {}", config.database_url.describe());
     Ok(())
 }

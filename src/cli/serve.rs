@@ -16,9 +16,17 @@ pub(super) fn run(config: Config) -> Result<(), Failure> {
         println!("It is shown this once; configure your front-ends with it:");
         println!("  LOADBALANCER_SECRET={}", secret.expose());
     }
-    actix_web::rt::System::new().block_on(async move {
+    // Blocking work is database work: more threads than connections would only wait for one.
+    let blocking_threads = prepared.pool.max_size() as usize + 1;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .max_blocking_threads(blocking_threads)
+        .build()
+        .map_err(|e| Failure(format!("cannot start the runtime: {e}")))?;
+    actix_web::rt::System::with_tokio_rt(move || runtime).block_on(async move {
         let state = web::Data::new(prepared.start());
         let server = HttpServer::new(move || App::new().configure(|cfg| configure_app(cfg, state.clone())))
+            .worker_max_blocking_threads(blocking_threads)
             .bind(&bind)
             .map_err(|e| Failure(format!("cannot listen on {bind}: {e} (set PORT or BIND)")))?;
         let addresses: Vec<String> = server.addrs().iter().map(|a| format!("http://{a}")).collect();

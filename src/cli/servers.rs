@@ -16,30 +16,14 @@ pub(super) fn run(config: &Config, command: ServersCommand) -> Result<(), Failur
     let conn = &mut conn;
     match command {
         ServersCommand::List => list(conn),
-        ServersCommand::Add {
-            url,
-            secret,
-            load_multiplier,
-            tag,
-        } => {
+        ServersCommand::Add { url, secret, load_multiplier, tag } => {
             let load_multiplier = cli_multiplier(load_multiplier.as_deref())?;
-            let new = NewServer {
-                url,
-                secret,
-                load_multiplier,
-                tag,
-            };
+            let new = NewServer { url, secret, load_multiplier, tag };
             let server = servers::add(conn, new, config.server_id_is_hostname)?;
             println!("OK\nid: {}", server.id);
             Ok(())
         }
-        ServersCommand::Update {
-            id,
-            url,
-            secret,
-            load_multiplier,
-            tag,
-        } => {
+        ServersCommand::Update { id, url, secret, load_multiplier, tag } => {
             let change = ServerUpdate {
                 url,
                 secret,
@@ -59,11 +43,7 @@ pub(super) fn run(config: &Config, command: ServersCommand) -> Result<(), Failur
         ServersCommand::Enable { id } => set_state(conn, &id, ServerState::Enabled),
         ServersCommand::Cordon { id } => set_state(conn, &id, ServerState::Cordoned),
         ServersCommand::Disable { id, yes } => disable(config, conn, &id, yes),
-        ServersCommand::Panic {
-            id,
-            keep_state,
-            skip_end_calls,
-        } => {
+        ServersCommand::Panic { id, keep_state, skip_end_calls } => {
             let (server, meetings) = servers::panic(conn, &id, keep_state)?;
             if !skip_end_calls {
                 end_meetings(config, &server, &meetings)?;
@@ -74,26 +54,12 @@ pub(super) fn run(config: &Config, command: ServersCommand) -> Result<(), Failur
         ServersCommand::LoadMultiplier { id, load_multiplier } => {
             let multiplier = cli_multiplier(Some(&load_multiplier))?.unwrap_or(1.0);
             let multiplier = if multiplier == 0.0 { 1.0 } else { multiplier };
-            servers::update(
-                conn,
-                &id,
-                ServerUpdate {
-                    load_multiplier: Some(multiplier),
-                    ..Default::default()
-                },
-            )?;
+            servers::update(conn, &id, ServerUpdate { load_multiplier: Some(multiplier), ..Default::default() })?;
             println!("OK");
             Ok(())
         }
         ServersCommand::Tag { id, tag } => {
-            servers::update(
-                conn,
-                &id,
-                ServerUpdate {
-                    tag: Some(tag),
-                    ..Default::default()
-                },
-            )?;
+            servers::update(conn, &id, ServerUpdate { tag: Some(tag), ..Default::default() })?;
             println!("OK");
             Ok(())
         }
@@ -125,10 +91,7 @@ fn set_state(conn: &mut DbConnection, id: &str, state: ServerState) -> Result<()
 }
 
 fn load_text(server: &Server) -> String {
-    server
-        .load
-        .map(|l| l.to_string())
-        .unwrap_or_else(|| "unavailable".to_string())
+    server.load.map(|l| l.to_string()).unwrap_or_else(|| "unavailable".to_string())
 }
 
 fn list(conn: &mut DbConnection) -> Result<(), Failure> {
@@ -143,11 +106,7 @@ fn list(conn: &mut DbConnection) -> Result<(), Failure> {
         writeln!(out, "\tsecret: {}", s.secret.expose())?;
         writeln!(out, "\t{}", s.state)?;
         writeln!(out, "\tload: {}", load_text(s))?;
-        writeln!(
-            out,
-            "\tload multiplier: {}",
-            servers::multiplier_text(s.load_multiplier)
-        )?;
+        writeln!(out, "\tload multiplier: {}", servers::multiplier_text(s.load_multiplier))?;
         writeln!(out, "\tbbb version: {}", s.bbb_version.as_deref().unwrap_or(""))?;
         writeln!(out, "\ttag: {}", s.tag.as_deref().unwrap_or(""))?;
         writeln!(out, "\t{}", if s.online { "online" } else { "offline" })?;
@@ -184,11 +143,7 @@ fn end_meetings(config: &Config, server: &Server, meetings: &[Meeting]) -> Resul
         servers::end_meetings(&client, server, meetings).await
     });
     if failed > 0 {
-        eprintln!(
-            "WARNING: {failed} of {} end call(s) to {} failed",
-            meetings.len(),
-            server.id
-        );
+        eprintln!("WARNING: {failed} of {} end call(s) to {} failed", meetings.len(), server.id);
     }
     Ok(())
 }
@@ -234,25 +189,11 @@ fn sync_file(
 pub(super) fn status(config: &Config) -> Result<(), Failure> {
     let mut conn = connect(config)?;
     let mut all = Server::all(&mut conn)?;
-    let host = |s: &Server| {
-        url::Url::parse(&s.url)
-            .ok()
-            .and_then(|u| u.host_str().map(String::from))
-            .unwrap_or_default()
-    };
+    let host =
+        |s: &Server| url::Url::parse(&s.url).ok().and_then(|u| u.host_str().map(String::from)).unwrap_or_default();
     all.sort_by_key(|s| (host(s), s.id.clone()));
-    let header = [
-        "HOSTNAME",
-        "STATE",
-        "STATUS",
-        "MEETINGS",
-        "USERS",
-        "LARGEST MEETING",
-        "VIDEOS",
-        "LOAD",
-        "BBB VERSION",
-        "TAG",
-    ];
+    let header =
+        ["HOSTNAME", "STATE", "STATUS", "MEETINGS", "USERS", "LARGEST MEETING", "VIDEOS", "LOAD", "BBB VERSION", "TAG"];
     let rows: Vec<[String; 10]> = all
         .iter()
         .map(|s| {

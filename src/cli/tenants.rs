@@ -10,9 +10,7 @@ fn require_multitenancy(config: &Config) -> Result<(), Failure> {
     if config.multitenancy_enabled {
         Ok(())
     } else {
-        Err(Failure(
-            "multitenancy is disabled; set MULTITENANCY_ENABLED=true".into(),
-        ))
+        Err(Failure("multitenancy is disabled; set MULTITENANCY_ENABLED=true".into()))
     }
 }
 
@@ -44,18 +42,9 @@ pub(super) fn run(config: &Config, command: TenantsCommand) -> Result<(), Failur
             tenants::update(conn, &id, TenantUpdate { name, secrets })?;
             println!("OK");
         }
-        TenantsCommand::UpdateLrsBasic {
-            id,
-            endpoint,
-            username,
-            password,
-        } => {
-            let lrs = LrsSettings {
-                endpoint,
-                username: Some(username),
-                password: Some(password),
-                ..Default::default()
-            };
+        TenantsCommand::UpdateLrsBasic { id, endpoint, username, password } => {
+            let lrs =
+                LrsSettings { endpoint, username: Some(username), password: Some(password), ..Default::default() };
             tenants::update_lrs(conn, &id, lrs)?;
             println!("OK");
         }
@@ -113,12 +102,7 @@ pub(super) fn run_settings(config: &Config, command: TenantSettingsCommand) -> R
                 }
             }
         }
-        TenantSettingsCommand::Add {
-            tenant_id,
-            param,
-            value,
-            r#override,
-        } => {
+        TenantSettingsCommand::Add { tenant_id, param, value, r#override } => {
             let is_override = match r#override.as_str() {
                 "true" => true,
                 "false" => false,

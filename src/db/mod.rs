@@ -56,9 +56,10 @@ impl ConnectionManager {
     }
 }
 
-/// SQLite settings for safe concurrent use: enforced foreign keys, waiting on locks, WAL for readers.
-const SQLITE_PRAGMAS: &str =
-    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
+/// SQLite settings for safe concurrent use: enforced foreign keys, waiting on locks, WAL for readers; and a
+/// page cache of 1 MiB per connection (the indexes are small; the operating system caches the file).
+const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                              PRAGMA synchronous = NORMAL; PRAGMA cache_size = -1024;";
 
 impl r2d2::ManageConnection for ConnectionManager {
     type Connection = DbConnection;
@@ -157,8 +158,5 @@ where
 
 /// Milliseconds since the Unix epoch, the time type of every table.
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }

@@ -22,13 +22,12 @@ impl DatabaseUrl {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(DatabaseUrl::Postgres(url.to_string()));
         }
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .ok_or_else(|| match url.split_once(':') {
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).ok_or_else(|| {
+            match url.split_once(':') {
                 Some((scheme, _)) => format!("unsupported scheme '{scheme}'; {EXPECTED}"),
                 None => format!("no scheme; {EXPECTED}"),
-            })?;
+            }
+        })?;
         if path.is_empty() || path == ":memory:" {
             return Err(format!("an SQLite file path is required; {EXPECTED}"));
         }
@@ -71,26 +70,11 @@ mod tests {
 
     #[test]
     fn picks_the_backend_by_scheme() {
-        assert_eq!(
-            DatabaseUrl::parse("sqlite://data/s.db"),
-            Ok(DatabaseUrl::Sqlite("data/s.db".into()))
-        );
-        assert_eq!(
-            DatabaseUrl::parse("sqlite:///var/lib/s.db"),
-            Ok(DatabaseUrl::Sqlite("/var/lib/s.db".into()))
-        );
-        assert_eq!(
-            DatabaseUrl::parse("sqlite:s.db"),
-            Ok(DatabaseUrl::Sqlite("s.db".into()))
-        );
-        assert!(matches!(
-            DatabaseUrl::parse("postgres://u:p@h/db"),
-            Ok(DatabaseUrl::Postgres(_))
-        ));
-        assert!(matches!(
-            DatabaseUrl::parse("postgresql://h/db"),
-            Ok(DatabaseUrl::Postgres(_))
-        ));
+        assert_eq!(DatabaseUrl::parse("sqlite://data/s.db"), Ok(DatabaseUrl::Sqlite("data/s.db".into())));
+        assert_eq!(DatabaseUrl::parse("sqlite:///var/lib/s.db"), Ok(DatabaseUrl::Sqlite("/var/lib/s.db".into())));
+        assert_eq!(DatabaseUrl::parse("sqlite:s.db"), Ok(DatabaseUrl::Sqlite("s.db".into())));
+        assert!(matches!(DatabaseUrl::parse("postgres://u:p@h/db"), Ok(DatabaseUrl::Postgres(_))));
+        assert!(matches!(DatabaseUrl::parse("postgresql://h/db"), Ok(DatabaseUrl::Postgres(_))));
     }
 
     #[test]

@@ -80,28 +80,16 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
                 let url = format!("sqlite://{}", dir.path().join("scalelite.sqlite3").display());
-                TestDb {
-                    backend,
-                    url,
-                    _dir: Some(dir),
-                    pg_name: None,
-                }
+                TestDb { backend, url, _dir: Some(dir), pg_name: None }
             }
             Backend::Postgres => {
                 let admin = postgres_admin_url();
                 let name = format!("scalelite_test_{}", uuid::Uuid::new_v4().simple());
                 let mut conn = PgConnection::establish(&admin)
                     .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL at SCALELITE_TEST_POSTGRES_URL: {e}"));
-                diesel::sql_query(format!("CREATE DATABASE {name}"))
-                    .execute(&mut conn)
-                    .unwrap();
+                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).unwrap();
                 let url = replace_database(&admin, &name);
-                TestDb {
-                    backend,
-                    url,
-                    _dir: None,
-                    pg_name: Some(name),
-                }
+                TestDb { backend, url, _dir: None, pg_name: Some(name) }
             }
         }
     }
@@ -110,9 +98,7 @@ impl TestDb {
     pub fn destroy(&mut self) {
         if let Some(name) = self.pg_name.take() {
             let mut conn = PgConnection::establish(&postgres_admin_url()).unwrap();
-            diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut conn)
-                .unwrap();
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).unwrap();
         }
     }
 }
@@ -163,11 +149,7 @@ impl TestApp {
         let db = TestDb::new(backend);
         let prepared = prepare(config(&db, extra)).unwrap();
         let state = web::Data::new(prepared.start());
-        state
-            .scheduler
-            .send(scalelite::actors::scheduler::Reload)
-            .await
-            .unwrap();
+        state.scheduler.send(scalelite::actors::scheduler::Reload).await.unwrap();
         let app_state = state.clone();
         let server = HttpServer::new(move || App::new().configure(|cfg| configure_app(cfg, app_state.clone())))
             .workers(1)
@@ -178,45 +160,24 @@ impl TestApp {
         let server = server.run();
         let handle = server.handle();
         actix_web::rt::spawn(server);
-        let client = awc::Client::builder()
-            .disable_redirects()
-            .timeout(std::time::Duration::from_secs(60))
-            .finish();
-        TestApp {
-            db,
-            base: format!("http://{address}"),
-            client,
-            state,
-            server: handle,
-        }
+        let client = awc::Client::builder().disable_redirects().timeout(std::time::Duration::from_secs(60)).finish();
+        TestApp { db, base: format!("http://{address}"), client, state, server: handle }
     }
 
     /// Makes the scheduler load the servers now.
     pub async fn reload(&self) {
-        self.state
-            .scheduler
-            .send(scalelite::actors::scheduler::Reload)
-            .await
-            .unwrap();
+        self.state.scheduler.send(scalelite::actors::scheduler::Reload).await.unwrap();
     }
 
     /// Polls every server now and waits for the polls to be recorded.
     pub async fn poll_all(&self) {
-        self.state
-            .scheduler
-            .send(scalelite::actors::scheduler::PollAll)
-            .await
-            .unwrap();
+        self.state.scheduler.send(scalelite::actors::scheduler::PollAll).await.unwrap();
     }
 
     /// A BBB API call signed with the test secret (SHA-1, as most client libraries do).
     pub async fn bbb(&self, call: &str, params: &[(&str, &str)]) -> Reply {
         let query = bbb_query(call, params, SECRET);
-        send(
-            self.client.get(self.url(&format!("/bigbluebutton/api/{call}?{query}"))),
-            None,
-        )
-        .await
+        send(self.client.get(self.url(&format!("/bigbluebutton/api/{call}?{query}"))), None).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -257,9 +218,7 @@ pub struct Reply {
 impl Reply {
     /// The `Location` of a redirect.
     pub fn location(&self) -> &str {
-        self.location
-            .as_deref()
-            .unwrap_or_else(|| panic!("no Location ({}): {}", self.status, self.body))
+        self.location.as_deref().unwrap_or_else(|| panic!("no Location ({}): {}", self.status, self.body))
     }
 
     pub fn json(&self) -> serde_json::Value {
@@ -269,39 +228,23 @@ impl Reply {
     /// The text of a child of `<response>`.
     pub fn xml(&self, name: &str) -> Option<String> {
         let doc = roxmltree::Document::parse(&self.body).unwrap_or_else(|e| panic!("not XML ({e}): {}", self.body));
-        doc.root_element()
-            .children()
-            .find(|n| n.has_tag_name(name))
-            .map(|n| n.text().unwrap_or("").to_string())
+        doc.root_element().children().find(|n| n.has_tag_name(name)).map(|n| n.text().unwrap_or("").to_string())
     }
 }
 
 /// Sends a request and reads the reply.
 pub async fn send(request: awc::ClientRequest, body: Option<(&str, &str)>) -> Reply {
     let sent = match body {
-        Some((content_type, body)) => request
-            .insert_header(("Content-Type", content_type))
-            .send_body(body.to_string()),
+        Some((content_type, body)) => request.insert_header(("Content-Type", content_type)).send_body(body.to_string()),
         None => request.send(),
     };
     let mut response = sent.await.unwrap();
     let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    let location = response
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_string());
+    let content_type =
+        response.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let location = response.headers().get("location").map(|v| v.to_str().unwrap().to_string());
     let body = String::from_utf8(response.body().limit(16 << 20).await.unwrap().to_vec()).unwrap();
-    Reply {
-        status,
-        content_type,
-        location,
-        body,
-    }
+    Reply { status, content_type, location, body }
 }
 
 /// The `scalelite` binary with a clean environment: only the given variables.
@@ -371,7 +314,5 @@ pub fn place_meeting(db: &TestDb, server_id: &str, meeting_id: &str, moderator_p
 
 /// How many meeting rows a server has.
 pub fn meetings_on(db: &TestDb, server_id: &str) -> usize {
-    scalelite::db::models::meeting::Meeting::on_server(&mut connect(db), server_id)
-        .unwrap()
-        .len()
+    scalelite::db::models::meeting::Meeting::on_server(&mut connect(db), server_id).unwrap().len()
 }

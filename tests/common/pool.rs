@@ -18,10 +18,7 @@ pub struct FakePool {
 impl FakePool {
     /// Starts `tags.len()` fake servers with these tags, adds them to the app, and polls them online.
     pub async fn start(app: &TestApp, tags: &[Option<&str>]) -> FakePool {
-        let mut pool = FakePool {
-            fakes: Vec::new(),
-            servers: Vec::new(),
-        };
+        let mut pool = FakePool { fakes: Vec::new(), servers: Vec::new() };
         let mut conn = connect(&app.db);
         for (i, tag) in tags.iter().enumerate() {
             let name = format!("bbb{i}");
@@ -50,9 +47,7 @@ impl FakePool {
 
     /// The fake server holding a BBB meeting ID, by index.
     pub fn holder(&self, bbb_meeting_id: &str) -> Option<usize> {
-        self.servers
-            .iter()
-            .position(|s| s.state().meetings.contains_key(bbb_meeting_id))
+        self.servers.iter().position(|s| s.state().meetings.contains_key(bbb_meeting_id))
     }
 
     /// Meetings per fake server.

@@ -23,19 +23,13 @@ impl MeetingCallback {
     pub fn store(&self, conn: &mut DbConnection) -> Result<(), DbError> {
         conn.transaction(|conn| {
             diesel::delete(meeting_callbacks::table.find(&self.bbb_meeting_id)).execute(conn)?;
-            diesel::insert_into(meeting_callbacks::table)
-                .values(self.clone())
-                .execute(conn)?;
+            diesel::insert_into(meeting_callbacks::table).values(self.clone()).execute(conn)?;
             Ok(())
         })
     }
 
     /// The callbacks of a meeting.
     pub fn find(conn: &mut DbConnection, bbb_meeting_id: &str) -> Result<Option<MeetingCallback>, DbError> {
-        Ok(meeting_callbacks::table
-            .find(bbb_meeting_id)
-            .select(MeetingCallback::as_select())
-            .first(conn)
-            .optional()?)
+        Ok(meeting_callbacks::table.find(bbb_meeting_id).select(MeetingCallback::as_select()).first(conn).optional()?)
     }
 }

@@ -31,9 +31,7 @@ pub struct Meeting {
 impl Meeting {
     /// Inserts the meeting; a second meeting with the same tenant and id is a unique violation.
     pub fn insert(&self, conn: &mut DbConnection) -> Result<(), DbError> {
-        diesel::insert_into(meetings::table)
-            .values(self.clone())
-            .execute(conn)?;
+        diesel::insert_into(meetings::table).values(self.clone()).execute(conn)?;
         Ok(())
     }
 
@@ -48,19 +46,12 @@ impl Meeting {
 
     /// How many meetings are placed on a server.
     pub fn count_on_server(conn: &mut DbConnection, server_id: &str) -> Result<i64, DbError> {
-        Ok(meetings::table
-            .filter(meetings::server_id.eq(server_id))
-            .count()
-            .get_result(conn)?)
+        Ok(meetings::table.filter(meetings::server_id.eq(server_id)).count().get_result(conn)?)
     }
 
     /// The meeting of a tenant with this ID.
     pub fn find(conn: &mut DbConnection, tenant_id: &str, meeting_id: &str) -> Result<Option<Meeting>, DbError> {
-        Ok(meetings::table
-            .find((tenant_id, meeting_id))
-            .select(Meeting::as_select())
-            .first(conn)
-            .optional()?)
+        Ok(meetings::table.find((tenant_id, meeting_id)).select(Meeting::as_select()).first(conn).optional()?)
     }
 
     /// Deletes a meeting; true if it existed.
@@ -75,9 +66,7 @@ impl Meeting {
         meeting_id: &str,
         server_id: &str,
     ) -> Result<bool, DbError> {
-        let target = meetings::table
-            .find((tenant_id, meeting_id))
-            .filter(meetings::server_id.eq(server_id));
+        let target = meetings::table.find((tenant_id, meeting_id)).filter(meetings::server_id.eq(server_id));
         Ok(diesel::delete(target).execute(conn)? > 0)
     }
 
@@ -113,10 +102,7 @@ impl Meeting {
         voice_bridges: impl Iterator<Item = String>,
     ) -> Result<Option<Placement>, DbError> {
         for voice_bridge in voice_bridges {
-            let meeting = Meeting {
-                voice_bridge: Some(voice_bridge),
-                ..self.clone()
-            };
+            let meeting = Meeting { voice_bridge: Some(voice_bridge), ..self.clone() };
             match meeting.insert(conn) {
                 Ok(()) => return Ok(Some(Placement::Inserted(meeting))),
                 Err(e) if crate::error::is_unique_violation(&e) => {

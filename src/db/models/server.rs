@@ -79,19 +79,12 @@ impl Server {
 
     /// Every server, ordered by id.
     pub fn all(conn: &mut DbConnection) -> Result<Vec<Server>, DbError> {
-        Ok(servers::table
-            .order(servers::id)
-            .select(Server::as_select())
-            .load(conn)?)
+        Ok(servers::table.order(servers::id).select(Server::as_select()).load(conn)?)
     }
 
     /// The server with this id, if any.
     pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Server>, DbError> {
-        Ok(servers::table
-            .find(id)
-            .select(Server::as_select())
-            .first(conn)
-            .optional()?)
+        Ok(servers::table.find(id).select(Server::as_select()).first(conn).optional()?)
     }
 
     /// Inserts a new server; a duplicate id is a unique violation.
@@ -102,9 +95,7 @@ impl Server {
 
     /// Writes every column of this server back.
     pub fn save(&self, conn: &mut DbConnection) -> Result<(), DbError> {
-        diesel::update(servers::table.find(&self.id))
-            .set(self.clone())
-            .execute(conn)?;
+        diesel::update(servers::table.find(&self.id)).set(self.clone()).execute(conn)?;
         Ok(())
     }
 
@@ -122,17 +113,11 @@ impl Server {
                     servers::updated_at.eq(now),
                 ))
                 .execute(conn)?;
-            diesel::update(
-                servers::table
-                    .find(id)
-                    .filter(servers::state.ne(ServerState::Disabled.as_str())),
-            )
-            .set(servers::load.eq(poll.load))
-            .execute(conn)?;
+            diesel::update(servers::table.find(id).filter(servers::state.ne(ServerState::Disabled.as_str())))
+                .set(servers::load.eq(poll.load))
+                .execute(conn)?;
             if let Some(version) = &poll.bbb_version {
-                diesel::update(servers::table.find(id))
-                    .set(servers::bbb_version.eq(version))
-                    .execute(conn)?;
+                diesel::update(servers::table.find(id)).set(servers::bbb_version.eq(version)).execute(conn)?;
             }
             Ok(())
         })
@@ -140,17 +125,13 @@ impl Server {
 
     /// Disables a cordoned server (once it is empty); true if it was cordoned.
     pub fn disable_if_cordoned(conn: &mut DbConnection, id: &str) -> Result<bool, DbError> {
-        let changed = diesel::update(
-            servers::table
-                .find(id)
-                .filter(servers::state.eq(ServerState::Cordoned.as_str())),
-        )
-        .set((
-            servers::state.eq(ServerState::Disabled.as_str()),
-            servers::load.eq(None::<f64>),
-            servers::updated_at.eq(crate::db::now_ms()),
-        ))
-        .execute(conn)?;
+        let changed = diesel::update(servers::table.find(id).filter(servers::state.eq(ServerState::Cordoned.as_str())))
+            .set((
+                servers::state.eq(ServerState::Disabled.as_str()),
+                servers::load.eq(None::<f64>),
+                servers::updated_at.eq(crate::db::now_ms()),
+            ))
+            .execute(conn)?;
         Ok(changed > 0)
     }
 

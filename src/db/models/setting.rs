@@ -10,11 +10,7 @@ pub const GENERATED_SECRET: &str = "loadbalancer_secret";
 
 /// The value of a setting, if set.
 pub fn get(conn: &mut DbConnection, key: &str) -> Result<Option<String>, DbError> {
-    Ok(settings::table
-        .find(key)
-        .select(settings::value)
-        .first(conn)
-        .optional()?)
+    Ok(settings::table.find(key).select(settings::value).first(conn).optional()?)
 }
 
 /// Sets a setting unless it is set already, and returns the value that holds, so that concurrent
@@ -23,9 +19,8 @@ pub fn get_or_insert(conn: &mut DbConnection, key: &str, value: &str) -> Result<
     if let Some(existing) = get(conn, key)? {
         return Ok(existing);
     }
-    let inserted = diesel::insert_into(settings::table)
-        .values((settings::key.eq(key), settings::value.eq(value)))
-        .execute(conn);
+    let inserted =
+        diesel::insert_into(settings::table).values((settings::key.eq(key), settings::value.eq(value))).execute(conn);
     match inserted {
         // Another instance may have won the race: its value holds.
         Ok(_) | Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {}

@@ -29,38 +29,22 @@ pub struct Tenant {
 impl Tenant {
     /// The tenant's secrets, one by one.
     pub fn secret_list(&self) -> Vec<Secret> {
-        self.secrets
-            .expose()
-            .split(':')
-            .filter(|s| !s.is_empty())
-            .map(Secret::new)
-            .collect()
+        self.secrets.expose().split(':').filter(|s| !s.is_empty()).map(Secret::new).collect()
     }
 
     /// Every tenant, ordered by name.
     pub fn all(conn: &mut DbConnection) -> Result<Vec<Tenant>, DbError> {
-        Ok(tenants::table
-            .order(tenants::name)
-            .select(Tenant::as_select())
-            .load(conn)?)
+        Ok(tenants::table.order(tenants::name).select(Tenant::as_select()).load(conn)?)
     }
 
     /// The tenant with this id.
     pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Tenant>, DbError> {
-        Ok(tenants::table
-            .find(id)
-            .select(Tenant::as_select())
-            .first(conn)
-            .optional()?)
+        Ok(tenants::table.find(id).select(Tenant::as_select()).first(conn).optional()?)
     }
 
     /// The tenant with this name.
     pub fn find_by_name(conn: &mut DbConnection, name: &str) -> Result<Option<Tenant>, DbError> {
-        Ok(tenants::table
-            .filter(tenants::name.eq(name))
-            .select(Tenant::as_select())
-            .first(conn)
-            .optional()?)
+        Ok(tenants::table.filter(tenants::name.eq(name)).select(Tenant::as_select()).first(conn).optional()?)
     }
 
     /// Inserts a new tenant; a taken name is a unique violation.
@@ -71,9 +55,7 @@ impl Tenant {
 
     /// Writes every column back.
     pub fn save(&self, conn: &mut DbConnection) -> Result<(), DbError> {
-        diesel::update(tenants::table.find(&self.id))
-            .set(self.clone())
-            .execute(conn)?;
+        diesel::update(tenants::table.find(&self.id)).set(self.clone()).execute(conn)?;
         Ok(())
     }
 

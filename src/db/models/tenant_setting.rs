@@ -22,11 +22,7 @@ impl TenantSetting {
     /// Every setting, by tenant then parameter.
     pub fn all(conn: &mut DbConnection) -> Result<Vec<TenantSetting>, DbError> {
         Ok(tenant_settings::table
-            .order((
-                tenant_settings::tenant_id,
-                tenant_settings::param,
-                tenant_settings::override_,
-            ))
+            .order((tenant_settings::tenant_id, tenant_settings::param, tenant_settings::override_))
             .select(TenantSetting::as_select())
             .load(conn)?)
     }
@@ -42,9 +38,7 @@ impl TenantSetting {
 
     /// Inserts a setting; the same parameter twice as default (or twice as override) is a unique violation.
     pub fn insert(&self, conn: &mut DbConnection) -> Result<(), DbError> {
-        diesel::insert_into(tenant_settings::table)
-            .values(self.clone())
-            .execute(conn)?;
+        diesel::insert_into(tenant_settings::table).values(self.clone()).execute(conn)?;
         Ok(())
     }
 
