@@ -11,5 +11,6 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod fake_bbb;
+pub mod jwt;
 pub mod pool;
 pub mod secret;

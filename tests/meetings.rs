@@ -589,7 +589,26 @@ async fn servers_added_through_the_admin_api_are_polled(backend: Backend) {
     app.stop().await;
 }
 
+async fn expired_meetings_are_gone_and_placed_anew(backend: Backend) {
+    let app = TestApp::start_with(backend, &[("DEFAULT_MEETING_TTL", "3600")]).await;
+    let _pool = FakePool::untagged(&app, 2).await;
+    create(&app, "old").await;
+    let first = stored(&app, "old").unwrap();
+    let two_hours_ago = scalelite::db::now_ms() - 7_200_000;
+    let sql = format!("UPDATE meetings SET created_at = {two_hours_ago}");
+    diesel::RunQueryDsl::execute(diesel::sql_query(sql), &mut common::connect(&app.db)).unwrap();
+    tokio::time::sleep(scalelite::pool::MEETING_CACHE_TTL).await;
+    let joined = app.bbb("join", &[("fullName", "A"), ("meetingID", "old"), ("role", "VIEWER")]).await;
+    assert_eq!(joined.xml("messageKey").as_deref(), Some("notFound"), "past DEFAULT_MEETING_TTL a meeting is gone");
+    let again = create(&app, "old").await;
+    assert_eq!(again.xml("returncode").as_deref(), Some("SUCCESS"), "{}", again.body);
+    let second = stored(&app, "old").unwrap();
+    assert!(second.created_at > first.created_at, "placed anew");
+    app.stop().await;
+}
+
 on_both_backends!(
+    expired_meetings_are_gone_and_placed_anew,
     runs_the_whole_meeting_flow,
     create_is_idempotent,
     spreads_a_burst_of_creates_evenly,

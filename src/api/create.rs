@@ -65,67 +65,87 @@ async fn keeps_its_server(state: &AppState, server: Option<&ServerView>, meeting
     }
 }
 
-/// Finds or places the meeting; returns it with its server.
+/// What the database call of a placement found or did.
+enum Stored {
+    Inserted(Meeting),
+    /// The meeting exists (stored earlier, or concurrently by another create).
+    Existing(Meeting),
+    NoVoiceBridge,
+}
+
+/// Finds or places the meeting.
+///
+/// A new meeting costs one database call: the server is chosen (and reserved) first, then the meeting is
+/// inserted (a meeting this instance saw recently is looked up first, as it most likely exists). An existing
+/// meeting gives its reservation back and keeps its server, unless that server can no longer take it, or the
+/// meeting expired; then it is placed again.
 async fn locate(state: &AppState, call: &ApiCall, meeting_id: &str, tag: TagRequest) -> Result<Meeting, BbbError> {
-    let (tenant, id) = (call.tenant_id().to_string(), meeting_id.to_string());
-    let found =
-        db::run(&state.pool, move |conn| -> Result<Option<Meeting>, DbError> { Meeting::find(conn, &tenant, &id) })
-            .await?;
-    let ttl = state.config.default_meeting_ttl.as_millis() as i64;
-    let stale = match found {
-        Some(meeting) if meeting.created_at + ttl <= db::now_ms() => Some(meeting),
-        Some(meeting) => {
-            let server = state.shared.server(&meeting.server_id);
-            if keeps_its_server(state, server.as_deref(), &meeting).await {
-                return Ok(meeting);
-            }
-            log::info!(
-                "meeting {} leaves server {}, which cannot take it any more",
-                meeting.meeting_id,
-                meeting.server_id
-            );
-            Some(meeting)
-        }
-        None => None,
-    };
     let bbb_meeting_id = call.bbb_meeting_id(meeting_id);
-    let server_id = state
-        .scheduler
-        .send(Place { tag, bbb_meeting_id: bbb_meeting_id.clone() })
-        .await
-        .map_err(|_| BbbError::internal("The scheduler is unavailable."))?
-        .map_err(place_error)?;
-    let template = Meeting {
-        tenant_id: call.tenant_id().to_string(),
-        meeting_id: meeting_id.to_string(),
-        bbb_meeting_id: bbb_meeting_id.clone(),
-        server_id: server_id.clone(),
-        moderator_pw: Some(
-            call.get("moderatorPW").filter(|p| !p.is_empty()).map_or_else(random_password, String::from),
-        ),
-        voice_bridge: None,
-        created_at: db::now_ms(),
-    };
-    let external =
-        if state.config.use_external_voice_bridge { call.get("voiceBridge").map(String::from) } else { None };
-    let length = state.config.voice_bridge_len;
-    let placed = db::run(&state.pool, move |conn| -> Result<Option<Placement>, DbError> {
-        if let Some(old) = stale {
-            Meeting::delete_on_server(conn, &old.tenant_id, &old.meeting_id, &old.server_id)?;
+    let ttl = state.config.default_meeting_ttl.as_millis() as i64;
+    let mut replace: Option<Meeting> = None;
+    let look_first = state.shared.meeting(call.tenant_id(), meeting_id).is_some();
+    loop {
+        let server_id = state
+            .scheduler
+            .send(Place { tag: tag.clone(), bbb_meeting_id: bbb_meeting_id.clone() })
+            .await
+            .map_err(|_| BbbError::internal("The scheduler is unavailable."))?
+            .map_err(place_error)?;
+        let template = Meeting {
+            tenant_id: call.tenant_id().to_string(),
+            meeting_id: meeting_id.to_string(),
+            bbb_meeting_id: bbb_meeting_id.clone(),
+            server_id: server_id.clone(),
+            moderator_pw: Some(
+                call.get("moderatorPW").filter(|p| !p.is_empty()).map_or_else(random_password, String::from),
+            ),
+            voice_bridge: None,
+            created_at: db::now_ms(),
+        };
+        let external =
+            if state.config.use_external_voice_bridge { call.get("voiceBridge").map(String::from) } else { None };
+        let length = state.config.voice_bridge_len;
+        let replacing = replace.take();
+        let second_try = replacing.is_some();
+        let stored = db::run(&state.pool, move |conn| -> Result<Stored, DbError> {
+            match replacing {
+                Some(old) => {
+                    Meeting::delete_on_server(conn, &old.tenant_id, &old.meeting_id, &old.server_id)?;
+                }
+                None if look_first => {
+                    if let Some(existing) = Meeting::find(conn, &template.tenant_id, &template.meeting_id)? {
+                        return Ok(Stored::Existing(existing));
+                    }
+                }
+                None => {}
+            }
+            Ok(match template.insert_new(conn, voice_bridges(length, external))? {
+                Some(Placement::Inserted(meeting)) => Stored::Inserted(meeting),
+                Some(Placement::Existing(meeting)) => Stored::Existing(meeting),
+                None => Stored::NoVoiceBridge,
+            })
+        })
+        .await?;
+        let existing = match stored {
+            Stored::Inserted(meeting) => return Ok(meeting),
+            Stored::NoVoiceBridge => {
+                state.scheduler.do_send(Unreserve { server_id, bbb_meeting_id });
+                return Err(BbbError::internal("Could not allocate a unique voice bridge."));
+            }
+            Stored::Existing(meeting) => meeting,
+        };
+        state.scheduler.do_send(Unreserve { server_id, bbb_meeting_id: bbb_meeting_id.clone() });
+        let server = state.shared.server(&existing.server_id);
+        let expired = existing.created_at + ttl <= db::now_ms();
+        if second_try || (!expired && keeps_its_server(state, server.as_deref(), &existing).await) {
+            return Ok(existing);
         }
-        template.insert_new(conn, voice_bridges(length, external))
-    })
-    .await?;
-    match placed {
-        Some(Placement::Inserted(meeting)) => Ok(meeting),
-        Some(Placement::Existing(meeting)) => {
-            state.scheduler.do_send(Unreserve { server_id, bbb_meeting_id });
-            Ok(meeting)
-        }
-        None => {
-            state.scheduler.do_send(Unreserve { server_id, bbb_meeting_id });
-            Err(BbbError::internal("Could not allocate a unique voice bridge."))
-        }
+        log::info!(
+            "meeting {} leaves server {}, which cannot take it any more",
+            existing.meeting_id,
+            existing.server_id
+        );
+        replace = Some(existing);
     }
 }
 
@@ -198,7 +218,7 @@ pub async fn create(state: &AppState, call: ApiCall) -> Result<HttpResponse, Bbb
             tenant_id: meeting.tenant_id.clone(),
             recording_ready_url,
             analytics_callback_url,
-            secret_fingerprint: Some(call.secret_fingerprint.clone()),
+            secret_fingerprint: Some(crate::bbb::checksum::fingerprint(&call.secret)),
             updated_at: db::now_ms(),
         };
         db::run(&state.pool, move |conn| callback.store(conn)).await?;

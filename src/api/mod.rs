@@ -1,6 +1,7 @@
 //! The BBB API routes (`/bigbluebutton/api/…`, and `/<tenant>/bigbluebutton/api/…` with multitenancy) and the
 //! health check. Every call is checked by [`request::check`], then handled by its module.
 
+pub mod analytics;
 pub mod create;
 pub mod get_meetings;
 pub mod health;
@@ -33,6 +34,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(index::index))
             .route(web::post().to(index::index)),
         )
+        .route("/bigbluebutton/api/analytics_callback", web::post().to(analytics::analytics_callback))
+        .route("/{tenant}/bigbluebutton/api/analytics_callback", web::post().to(analytics::analytics_callback))
         .route("/bigbluebutton/api/{call}", web::to(call))
         .route("/{tenant}/bigbluebutton/api/{call}", web::to(call));
 }

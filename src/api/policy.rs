@@ -62,12 +62,11 @@ const SERVER_TAG: &str = "meta_server-tag";
 impl Policy<'_> {
     /// Merges the front-end's parameters with the defaults and overrides.
     pub fn apply(&self, mut client: ParamList) -> ParamList {
-        let settings =
-            |list: &[(String, String)]| list.iter().filter(|(k, _)| k != SERVER_TAG).cloned().collect::<Vec<_>>();
-        for (key, value) in settings(self.tenant_defaults).iter().chain(settings(self.global_defaults).iter()) {
+        let not_tag = |(k, _): &&(String, String)| k != SERVER_TAG;
+        for (key, value) in self.tenant_defaults.iter().chain(self.global_defaults).filter(not_tag) {
             client.set_default(key, value);
         }
-        for (key, value) in settings(self.global_overrides).iter().chain(settings(self.tenant_overrides).iter()) {
+        for (key, value) in self.global_overrides.iter().chain(self.tenant_overrides).filter(not_tag) {
             client.set(key, value);
         }
         client

@@ -32,8 +32,8 @@ pub struct ApiCall {
     /// The body of an XML POST.
     pub xml_body: Option<Bytes>,
     pub tenant: Option<Arc<TenantView>>,
-    /// Which secret signed the call (see [`checksum::fingerprint`]).
-    pub secret_fingerprint: String,
+    /// The secret that signed the call.
+    pub secret: Secret,
 }
 
 impl ApiCall {
@@ -166,8 +166,8 @@ pub fn check(
     params.extend(form_params);
     params.retain(|(k, _)| k != "checksum");
     let xml_body = (kind == Some(Some(BodyKind::Xml))).then_some(body);
-    let secret_fingerprint = checksum::fingerprint(&secrets[index]);
-    Ok(ApiCall { params, xml_body, tenant, secret_fingerprint })
+    let secret = secrets[index].clone();
+    Ok(ApiCall { params, xml_body, tenant, secret })
 }
 
 #[cfg(test)]

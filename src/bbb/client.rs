@@ -101,6 +101,20 @@ impl BbbClient {
         Ok(text)
     }
 
+    /// POSTs JSON to a front-end's callback URL with a bearer token; returns the HTTP status.
+    pub async fn post_json(&self, url: &str, bearer: &str, user_agent: &str, body: String) -> Result<u16, CallError> {
+        let response = self
+            .http
+            .post(url)
+            .insert_header(("Content-Type", "application/json"))
+            .insert_header(("User-Agent", user_agent))
+            .insert_header(("Authorization", format!("Bearer {bearer}")))
+            .send_body(body)
+            .await
+            .map_err(|e| CallError::Transport(e.to_string()))?;
+        Ok(response.status().as_u16())
+    }
+
     /// GETs the API index (`<url>/?checksum=…`), which carries `bbbVersion`.
     pub async fn index(&self, target: &Target<'_>) -> Result<String, CallError> {
         let sum = checksum::sign(target.algorithm, "", "", b"", target.secret);
