@@ -29,6 +29,8 @@ pub enum Mode {
     Garbage,
     /// Answers HTTP 500 with an HTML page.
     Http500,
+    /// Set while the listener stops: a worker still finishing a connection refuses it.
+    Down,
 }
 
 /// A meeting on a fake server.
@@ -141,8 +143,12 @@ impl FakeBbb {
         format!("http://127.0.0.1:{}/{name}/bigbluebutton/api", self.port)
     }
 
-    /// Stops listening: connections are refused, as from a server that is down.
+    /// Stops listening: connections are refused, as from a server that is down. (Stopping does not wait for
+    /// the workers, so the servers refuse whatever reaches them meanwhile.)
     pub async fn stop(&mut self) {
+        for server in self.servers.values() {
+            server.set_mode(Mode::Down);
+        }
         if let Some(handle) = self.handle.take() {
             handle.stop(false).await;
         }
@@ -150,6 +156,9 @@ impl FakeBbb {
 
     /// Listens again on the same port, keeping the servers' meetings.
     pub fn restart(&mut self) -> std::io::Result<()> {
+        for server in self.servers.values() {
+            server.set_mode(Mode::Normal);
+        }
         self.listen(1)
     }
 }
@@ -240,6 +249,7 @@ async fn handle(
         Mode::Slow(delay) => actix_web::rt::time::sleep(delay).await,
         Mode::Garbage => return HttpResponse::Ok().content_type("text/html").body("<html><body>Welcome to nginx"),
         Mode::Http500 => return HttpResponse::InternalServerError().content_type("text/html").body("<h1>500</h1>"),
+        Mode::Down => return HttpResponse::ServiceUnavailable().force_close().finish(),
     }
     if checksum::verify(&call, request.query_string(), b"", std::slice::from_ref(&server.secret), &Algorithm::ALL)
         .is_err()

@@ -182,7 +182,14 @@ async fn a_stopped_server_goes_offline_and_its_meetings_move(backend: Backend) {
     let view = app.state.shared.server(&format!("bbb{first}")).unwrap();
     assert!(view.online, "one failure is not enough (SERVER_UNHEALTHY_THRESHOLD=2)");
     app.poll_all().await;
-    assert!(!app.state.shared.server(&format!("bbb{first}")).unwrap().online);
+    let row = servers::get(&mut common::connect(&app.db), &format!("bbb{first}")).unwrap();
+    let view = app.state.shared.server(&format!("bbb{first}")).unwrap();
+    assert!(
+        !view.online,
+        "two failures take it offline (row online: {}, polls: {})",
+        row.online,
+        pool.servers[first].calls_of("getMeetings")
+    );
     assert!(stored(&app, "moving").is_none(), "an offline server's meetings are forgotten");
     let joined = app.bbb("join", &[("fullName", "A"), ("meetingID", "moving"), ("role", "VIEWER")]).await;
     assert_eq!(joined.xml("messageKey").as_deref(), Some("notFound"));
@@ -349,7 +356,7 @@ async fn refuses_bad_input_with_the_right_key(backend: Backend) {
     assert_eq!(key(app.bbb("getJoinUrl", &[("sessionToken", "x")]).await).as_deref(), Some("unsupportedRequest"));
     assert_eq!(key(app.bbb("explode", &[]).await).as_deref(), Some("unsupportedRequest"));
 
-    let huge = "x".repeat(20_000);
+    let huge = "x".repeat(60_000);
     let reply = app.bbb("getMeetingInfo", &[("meetingID", &huge)]).await;
     assert_eq!(reply.status, 200);
     assert_eq!(key(reply).as_deref(), Some("notFound"));

@@ -21,8 +21,9 @@ use crate::pool::{PoolView, ServerView, TenantView};
 /// How often the server rows are reloaded.
 pub const RELOAD_INTERVAL: Duration = Duration::from_secs(1);
 
-/// What a reload reads.
+/// What a reload reads, and when it started reading.
 struct Rows {
+    read_at: Instant,
     servers: Vec<Server>,
     tenants: HashMap<String, std::sync::Arc<TenantView>>,
 }
@@ -32,7 +33,8 @@ struct Slot {
     actor: Addr<ServerActor>,
     /// Load from the last poll (multiplier applied), without reservations.
     polled_load: Option<f64>,
-    reported: bool,
+    /// When the server actor last reported (a report is newer than rows read before it).
+    reported_at: Option<Instant>,
     reservations: Reservations,
 }
 
@@ -61,7 +63,7 @@ impl Scheduler {
     }
 
     /// Brings the actors in line with the rows.
-    fn apply(&mut self, Rows { servers: rows, tenants }: Rows, ctx: &mut Context<Self>) {
+    fn apply(&mut self, Rows { read_at, servers: rows, tenants }: Rows, ctx: &mut Context<Self>) {
         self.tenants = tenants;
         let ids: HashSet<String> = rows.iter().map(|r| r.id.clone()).collect();
         self.slots.retain(|id, slot| {
@@ -72,10 +74,13 @@ impl Scheduler {
             }
             keep
         });
-        for row in rows {
+        for mut row in rows {
             match self.slots.get_mut(&row.id) {
                 Some(slot) => {
-                    if !slot.reported {
+                    if slot.reported_at.is_some_and(|at| at >= read_at) {
+                        // The actor reported after these rows were read: its health is the newer.
+                        row.online = slot.row.online;
+                    } else if slot.reported_at.is_none() {
                         slot.polled_load = row.load;
                     }
                     if row.state() == ServerState::Disabled {
@@ -95,7 +100,7 @@ impl Scheduler {
                     let polled_load = row.load;
                     self.slots.insert(
                         row.id.clone(),
-                        Slot { row, actor, polled_load, reported: false, reservations: Reservations::default() },
+                        Slot { row, actor, polled_load, reported_at: None, reservations: Reservations::default() },
                     );
                 }
             }
@@ -113,6 +118,7 @@ impl Scheduler {
         Box::pin(
             async move {
                 blocking(move || {
+                    let read_at = Instant::now();
                     let mut conn = db.get()?;
                     let servers = Server::all(&mut conn)?;
                     let mut tenants = HashMap::new();
@@ -123,7 +129,7 @@ impl Scheduler {
                             tenants.insert(tenant.name.clone(), std::sync::Arc::new(view));
                         }
                     }
-                    Ok(Rows { servers, tenants })
+                    Ok(Rows { read_at, servers, tenants })
                 })
                 .await
             }
@@ -234,7 +240,7 @@ impl Handler<LoadReport> for Scheduler {
         let Some(slot) = self.slots.get_mut(&report.server_id) else {
             return;
         };
-        slot.reported = true;
+        slot.reported_at = Some(Instant::now());
         slot.polled_load = report.load;
         for meeting in &report.seen {
             slot.reservations.remove(meeting);

@@ -32,7 +32,10 @@ pub struct ServerActor {
     health: Health,
     polling: bool,
     polls_since_version: u32,
+    /// Waiting for the poll under way.
     waiters: Vec<tokio::sync::oneshot::Sender<()>>,
+    /// Waiting for a poll that starts after the one under way.
+    next_waiters: Vec<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl ServerActor {
@@ -46,6 +49,7 @@ impl ServerActor {
             polling: false,
             polls_since_version: VERSION_EVERY,
             waiters: Vec::new(),
+            next_waiters: Vec::new(),
         }
     }
 
@@ -71,10 +75,14 @@ impl ServerActor {
         };
         ctx.spawn(
             fetch.into_actor(self).then(|(listed, version), act, _| act.record(listed, version).into_actor(act)).map(
-                |(), act, _| {
+                |(), act, ctx| {
                     act.polling = false;
                     for waiter in act.waiters.drain(..) {
                         let _ = waiter.send(());
+                    }
+                    if !act.next_waiters.is_empty() {
+                        act.waiters = std::mem::take(&mut act.next_waiters);
+                        act.poll(ctx);
                     }
                 },
             ),
@@ -165,7 +173,8 @@ impl ServerActor {
                 }
                 Err(e) => log::error!("recording the poll of server {id_} failed: {e}", id_ = server.id),
             }
-            scheduler.do_send(LoadReport { server_id: report_id, online, load, seen });
+            // Awaited, so that a PollNow answers only once the scheduler knows the outcome.
+            let _ = scheduler.send(LoadReport { server_id: report_id, online, load, seen }).await;
         }
     }
 }
@@ -193,6 +202,7 @@ impl Supervised for ServerActor {
         log::warn!("server actor {} restarts", self.server.id);
         self.polling = false;
         self.waiters.clear();
+        self.next_waiters.clear();
     }
 }
 
@@ -212,7 +222,8 @@ impl Handler<Configure> for ServerActor {
     }
 }
 
-/// Polls now and answers when that poll (or the one under way) is recorded. Tests use it instead of sleeping.
+/// Polls now (after the poll under way, if any) and answers when that poll is recorded. Tests use it instead
+/// of sleeping.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct PollNow;
@@ -222,8 +233,12 @@ impl Handler<PollNow> for ServerActor {
 
     fn handle(&mut self, _: PollNow, ctx: &mut Context<Self>) -> Self::Result {
         let (done, wait) = tokio::sync::oneshot::channel();
-        self.waiters.push(done);
-        self.poll(ctx);
+        if self.polling {
+            self.next_waiters.push(done);
+        } else {
+            self.waiters.push(done);
+            self.poll(ctx);
+        }
         Box::pin(async move {
             let _ = tokio::time::timeout(Duration::from_secs(120), wait).await;
         })

@@ -3,7 +3,7 @@
 
 use actix_web::HttpResponse;
 
-use crate::api::meetings::{find, not_found};
+use crate::api::meetings::{find_with_server, not_found};
 use crate::api::policy::{ParamList, Policy};
 use crate::api::request::ApiCall;
 use crate::app::AppState;
@@ -13,10 +13,8 @@ use crate::error::BbbError;
 /// Handles `join`.
 pub async fn join(state: &AppState, call: ApiCall) -> Result<HttpResponse, BbbError> {
     let meeting_id = call.meeting_id()?;
-    let meeting = find(state, &call, meeting_id).await?.ok_or_else(not_found)?;
-    let server = state
-        .shared
-        .server(&meeting.server_id)
+    let (meeting, server) = find_with_server(state, &call, meeting_id).await?.ok_or_else(not_found)?;
+    let server = server
         .filter(|s| s.can_join())
         .ok_or_else(|| BbbError::new("serverUnavailable", "The server for this meeting is disabled/offline."))?;
     let config = &state.config;

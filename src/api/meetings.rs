@@ -26,10 +26,20 @@ pub fn not_found() -> BbbError {
 /// The front-end's meeting, or `None`. A cached meeting is used while fresh and while its server can be
 /// joined; otherwise the database decides (and refreshes the cache). Expired meetings count as gone.
 pub async fn find(state: &AppState, call: &ApiCall, meeting_id: &str) -> Result<Option<Arc<Meeting>>, BbbError> {
+    Ok(find_with_server(state, call, meeting_id).await?.map(|(meeting, _)| meeting))
+}
+
+/// [`find`], with the meeting's server (if it still exists).
+pub async fn find_with_server(
+    state: &AppState,
+    call: &ApiCall,
+    meeting_id: &str,
+) -> Result<Option<(Arc<Meeting>, Option<Arc<ServerView>>)>, BbbError> {
     let tenant_id = call.tenant_id();
     if let Some(meeting) = state.shared.meeting(tenant_id, meeting_id) {
-        if state.shared.server(&meeting.server_id).is_some_and(|s| s.can_join()) {
-            return Ok(Some(meeting));
+        let server = state.shared.server(&meeting.server_id);
+        if server.as_ref().is_some_and(|s| s.can_join()) {
+            return Ok(Some((meeting, server)));
         }
     }
     let (tenant, id) = (tenant_id.to_string(), meeting_id.to_string());
@@ -41,7 +51,8 @@ pub async fn find(state: &AppState, call: &ApiCall, meeting_id: &str) -> Result<
         Some(meeting) if meeting.created_at + ttl > db::now_ms() => {
             let meeting = Arc::new(meeting);
             state.shared.remember(meeting.clone());
-            Ok(Some(meeting))
+            let server = state.shared.server(&meeting.server_id);
+            Ok(Some((meeting, server)))
         }
         _ => Ok(None),
     }

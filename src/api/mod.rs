@@ -22,21 +22,23 @@ use request::BodyKind;
 
 /// Routes of the BBB API and the health check.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // Static paths first, then `{call}`, then the tenant prefixes: the router tries patterns in order, and
+    // the dynamic ones cost a regex match each.
     cfg.route("/health_check", web::get().to(health::health_check))
         .route("/", web::to(health::health_check))
         .service(
-            web::resource([
-                "/bigbluebutton/api",
-                "/bigbluebutton/api/",
-                "/{tenant}/bigbluebutton/api",
-                "/{tenant}/bigbluebutton/api/",
-            ])
-            .route(web::get().to(index::index))
-            .route(web::post().to(index::index)),
+            web::resource(["/bigbluebutton/api", "/bigbluebutton/api/"])
+                .route(web::get().to(index::index))
+                .route(web::post().to(index::index)),
         )
         .route("/bigbluebutton/api/analytics_callback", web::post().to(analytics::analytics_callback))
-        .route("/{tenant}/bigbluebutton/api/analytics_callback", web::post().to(analytics::analytics_callback))
         .route("/bigbluebutton/api/{call}", web::to(call))
+        .service(
+            web::resource(["/{tenant}/bigbluebutton/api", "/{tenant}/bigbluebutton/api/"])
+                .route(web::get().to(index::index))
+                .route(web::post().to(index::index)),
+        )
+        .route("/{tenant}/bigbluebutton/api/analytics_callback", web::post().to(analytics::analytics_callback))
         .route("/{tenant}/bigbluebutton/api/{call}", web::to(call));
 }
 

@@ -94,6 +94,11 @@ impl TestDb {
         }
     }
 
+    /// The same database, for a second instance: dropping it removes nothing.
+    pub fn share(&self) -> TestDb {
+        TestDb { backend: self.backend, url: self.url.clone(), _dir: None, pg_name: None }
+    }
+
     /// Makes the database unreachable for everyone (PostgreSQL: drops it, ending its connections).
     pub fn destroy(&mut self) {
         if let Some(name) = self.pg_name.take() {
@@ -146,7 +151,11 @@ impl TestApp {
     }
 
     pub async fn start_with(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
-        let db = TestDb::new(backend);
+        TestApp::start_on(TestDb::new(backend), extra).await
+    }
+
+    /// An app on a given database (a second instance: `TestDb::share`).
+    pub async fn start_on(db: TestDb, extra: &[(&str, &str)]) -> TestApp {
         let prepared = prepare(config(&db, extra)).unwrap();
         let state = web::Data::new(prepared.start());
         state.scheduler.send(scalelite::actors::scheduler::Reload).await.unwrap();

@@ -80,17 +80,19 @@ impl Meeting {
         created_before: i64,
         expired_before: i64,
     ) -> Result<Vec<Meeting>, DbError> {
-        conn.transaction(|conn| {
-            let mut forgotten = Vec::new();
-            for meeting in Meeting::on_server(conn, server_id)? {
-                let ended = !listed.contains(&meeting.bbb_meeting_id) && meeting.created_at < created_before;
-                if ended || meeting.created_at < expired_before {
-                    Meeting::delete_on_server(conn, &meeting.tenant_id, &meeting.meeting_id, server_id)?;
-                    forgotten.push(meeting);
-                }
+        // No enclosing transaction: each delete is conditional and atomic by itself, and an SQLite transaction
+        // that reads first cannot wait for the write lock (it fails at once if another writer went first).
+        let mut forgotten = Vec::new();
+        for meeting in Meeting::on_server(conn, server_id)? {
+            let ended = !listed.contains(&meeting.bbb_meeting_id) && meeting.created_at < created_before;
+            let expired = meeting.created_at < expired_before;
+            if (ended || expired)
+                && Meeting::delete_on_server(conn, &meeting.tenant_id, &meeting.meeting_id, server_id)?
+            {
+                forgotten.push(meeting);
             }
-            Ok(forgotten)
-        })
+        }
+        Ok(forgotten)
     }
 
     /// Inserts a new meeting with a voice bridge from `voice_bridges` (the first one free), unless a meeting with
@@ -117,12 +119,14 @@ impl Meeting {
         Ok(None)
     }
 
-    /// Forgets every meeting of a server and returns them, in one transaction.
+    /// Forgets every meeting of a server and returns those it forgot (each delete conditional, as above).
     pub fn take_all_on_server(conn: &mut DbConnection, server_id: &str) -> Result<Vec<Meeting>, DbError> {
-        conn.transaction(|conn| {
-            let taken = Meeting::on_server(conn, server_id)?;
-            diesel::delete(meetings::table.filter(meetings::server_id.eq(server_id))).execute(conn)?;
-            Ok(taken)
-        })
+        let mut taken = Vec::new();
+        for meeting in Meeting::on_server(conn, server_id)? {
+            if Meeting::delete_on_server(conn, &meeting.tenant_id, &meeting.meeting_id, server_id)? {
+                taken.push(meeting);
+            }
+        }
+        Ok(taken)
     }
 }
