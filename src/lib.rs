@@ -13,4 +13,5 @@ pub mod error;
 pub mod fake_bbb;
 pub mod jwt;
 pub mod pool;
+pub mod recordings;
 pub mod secret;

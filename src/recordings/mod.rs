@@ -1,0 +1,3 @@
+//! Recordings: reading BBB's `metadata.xml`, indexing it, and answering the recording calls from the index.
+
+pub mod metadata;
