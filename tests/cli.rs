@@ -403,7 +403,8 @@ fn manages_tenants_and_their_settings(backend: Backend) {
 fn db_migrate_applies_once(backend: Backend) {
     let db = TestDb::new(backend);
     let first = ok(cli(&db, &["db", "migrate"]));
-    assert!(first.starts_with("1 migration(s) applied"), "{first}");
+    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite")).unwrap().count();
+    assert!(first.starts_with(&format!("{migrations} migration(s) applied")), "{first}");
     let second = ok(cli(&db, &["db", "migrate"]));
     assert!(second.starts_with("0 migration(s) applied"), "{second}");
 }

@@ -10,6 +10,7 @@ pub mod join;
 pub mod meetings;
 pub mod policy;
 pub mod proxy;
+pub mod recordings;
 pub mod request;
 
 use actix_web::http::Method;
@@ -64,11 +65,14 @@ async fn call(request: HttpRequest, body: Bytes, state: web::Data<AppState>) -> 
         "create" if get_or_post => FORM_OR_XML,
         "join" | "sendChatMessage" if method == Method::GET => FORM,
         "insertDocument" if method == Method::POST => XML,
-        "end" | "isMeetingRunning" | "getMeetingInfo" | "getMeetings" if get_or_post => FORM,
+        "end" | "isMeetingRunning" | "getMeetingInfo" | "getMeetings" | "getRecordings" if get_or_post => FORM,
         _ => return BbbError::unsupported_request().error_response(),
     };
     if name == "getMeetings" && state.config.get_meetings_api_disabled {
         return get_meetings::no_meetings();
+    }
+    if name == "getRecordings" && state.config.recording_disabled {
+        return recordings::no_recordings();
     }
     let checked = match request::check(&name, &request, body, &state, path_tenant.as_deref(), accepts) {
         Ok(checked) => checked,
@@ -82,6 +86,7 @@ async fn call(request: HttpRequest, body: Bytes, state: web::Data<AppState>) -> 
         "getMeetingInfo" => proxy::get_meeting_info(&state, checked).await,
         "getMeetings" => get_meetings::get_meetings(&state, checked).await,
         "insertDocument" => proxy::insert_document(&state, checked).await,
+        "getRecordings" => recordings::get_recordings(&state, checked, &request).await,
         _ => proxy::send_chat_message(&state, checked).await,
     };
     answer.unwrap_or_else(|e| e.error_response())

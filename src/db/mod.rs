@@ -156,6 +156,32 @@ where
     .map_err(|_| E::from(DbError::Cancelled))?
 }
 
+/// Runs `work` in a write transaction. On SQLite it begins `IMMEDIATE`, taking the write lock first (with the
+/// busy timeout), because a transaction that reads first fails at once when another writer went first. `work`
+/// must not open transactions of its own.
+pub fn write_transaction<T, F>(conn: &mut DbConnection, work: F) -> Result<T, DbError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, DbError>,
+{
+    if matches!(conn, DbConnection::Postgres(_)) {
+        return conn.transaction(work);
+    }
+    conn.batch_execute("BEGIN IMMEDIATE")?;
+    match work(conn) {
+        Ok(value) => {
+            if let Err(e) = conn.batch_execute("COMMIT") {
+                let _ = conn.batch_execute("ROLLBACK");
+                return Err(e.into());
+            }
+            Ok(value)
+        }
+        Err(e) => {
+            let _ = conn.batch_execute("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
 /// Milliseconds since the Unix epoch, the time type of every table.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)

@@ -81,4 +81,74 @@ diesel::table! {
 }
 
 diesel::joinable!(tenant_settings -> tenants (tenant_id));
-diesel::allow_tables_to_appear_in_same_query!(servers, tenants, tenant_settings, meetings, meeting_callbacks, settings);
+
+diesel::table! {
+    recordings (record_id) {
+        record_id -> Text,
+        tenant_id -> Text,
+        meeting_id -> Text,
+        bbb_meeting_id -> Text,
+        internal_meeting_id -> Nullable<Text>,
+        name -> Text,
+        is_breakout -> Bool,
+        published -> Bool,
+        protected -> Bool,
+        publish_updated -> Bool,
+        state -> Text,
+        start_time -> BigInt,
+        end_time -> BigInt,
+        participants -> Nullable<Integer>,
+        raw_size -> Nullable<BigInt>,
+        parent_meeting_id -> Nullable<Text>,
+        breakout_sequence -> Nullable<Integer>,
+        breakout_rooms -> Text,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    recording_metadata (record_id, key) {
+        record_id -> Text,
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    playback_formats (record_id, format) {
+        record_id -> Text,
+        format -> Text,
+        url -> Text,
+        length -> Integer,
+        processing_time -> Nullable<Integer>,
+        size -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    thumbnails (record_id, format, sequence) {
+        record_id -> Text,
+        format -> Text,
+        sequence -> Integer,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        alt -> Text,
+        url -> Text,
+    }
+}
+
+diesel::joinable!(recording_metadata -> recordings (record_id));
+diesel::joinable!(playback_formats -> recordings (record_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    servers,
+    tenants,
+    tenant_settings,
+    meetings,
+    meeting_callbacks,
+    settings,
+    recordings,
+    recording_metadata,
+    playback_formats,
+    thumbnails,
+);

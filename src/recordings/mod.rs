@@ -1,3 +1,5 @@
 //! Recordings: reading BBB's `metadata.xml`, indexing it, and answering the recording calls from the index.
 
 pub mod metadata;
+pub mod search;
+pub mod xml;

@@ -2,6 +2,7 @@
 
 pub mod callback;
 pub mod meeting;
+pub mod recording;
 pub mod server;
 pub mod setting;
 pub mod tenant;

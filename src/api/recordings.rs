@@ -1,0 +1,88 @@
+//! `getRecordings`, answered from the index: filters as BBB 2.6+ (meetingID list, recordID prefixes, states,
+//! `meta_*` ANDed, offset/limit with `totalElements`), newest first, scoped to the tenant.
+
+use actix_web::{HttpRequest, HttpResponse};
+
+use crate::api::meetings::xml_response;
+use crate::api::request::ApiCall;
+use crate::app::AppState;
+use crate::db::models::recording::Recording;
+use crate::db::{self, DbError};
+use crate::error::BbbError;
+use crate::recordings::search::{search, Filter};
+use crate::recordings::xml::recordings_document;
+
+/// A comma-separated parameter as a list (empty entries dropped).
+fn list(call: &ApiCall, key: &str) -> Vec<String> {
+    call.get(key)
+        .map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect())
+        .unwrap_or_default()
+}
+
+/// The filter a call asks for. Pagination applies only when `limit` is 1–100 (and `offset`, if given, ≥ 0).
+pub fn filter_of(call: &ApiCall) -> Filter {
+    let states = list(call, "state");
+    let states = if states.iter().any(|s| s == "any") {
+        None
+    } else if states.is_empty() {
+        Some(vec!["published".to_string(), "unpublished".to_string()])
+    } else {
+        Some(states)
+    };
+    let mut meta: Vec<(String, Vec<String>)> = Vec::new();
+    for (key, value) in &call.params {
+        if let Some(name) = key.strip_prefix("meta_").filter(|n| !n.is_empty()) {
+            let values = value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
+            meta.retain(|(k, _)| k != &name.to_ascii_lowercase());
+            meta.push((name.to_ascii_lowercase(), values));
+        }
+    }
+    let limit = call.get("limit").and_then(|l| l.trim().parse::<i64>().ok()).filter(|l| (1..=100).contains(l));
+    let offset = call.get("offset").and_then(|o| o.trim().parse::<i64>().ok());
+    let (offset, limit) = match (limit, offset) {
+        (Some(limit), None) => (0, Some(limit)),
+        (Some(limit), Some(offset)) if offset >= 0 => (offset, Some(limit)),
+        _ => (0, None),
+    };
+    Filter {
+        tenant_id: call.tenant_id().to_string(),
+        meeting_ids: list(call, "meetingID"),
+        record_id_prefixes: list(call, "recordID"),
+        states,
+        meta,
+        offset,
+        limit,
+    }
+}
+
+/// The scheme and host the front-end used (X-Forwarded-Proto and X-Forwarded-Host honoured).
+pub fn base_url(request: &HttpRequest) -> String {
+    let info = request.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+/// Handles `getRecordings`.
+pub async fn get_recordings(state: &AppState, call: ApiCall, request: &HttpRequest) -> Result<HttpResponse, BbbError> {
+    if state.config.get_recordings_api_filtered && call.get("meetingID").is_none() && call.get("recordID").is_none() {
+        return Err(BbbError::new("missingParameters", "param meetingID or recordID must be included."));
+    }
+    let filter = filter_of(&call);
+    let paginated = filter.limit.is_some();
+    let (total, page) = db::run(&state.pool, move |conn| -> Result<_, DbError> {
+        let (total, page) = search(conn, &filter)?;
+        Ok((total, Recording::complete(conn, page)?))
+    })
+    .await?;
+    let document = recordings_document(
+        &page,
+        &base_url(request),
+        state.config.protected_recordings_enabled,
+        paginated.then_some(total),
+    );
+    Ok(xml_response(document))
+}
+
+/// The answer while recordings are disabled.
+pub fn no_recordings() -> HttpResponse {
+    xml_response(recordings_document(&[], "", false, None))
+}

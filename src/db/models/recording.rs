@@ -1,0 +1,220 @@
+//! The recordings index: one row per recording, with its metadata, playback formats and thumbnails.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use crate::db::schema::{playback_formats, recording_metadata, recordings, thumbnails};
+use crate::db::{now_ms, write_transaction, DbConnection, DbError};
+use crate::recordings::metadata::RecordingMetadata;
+
+/// A row of `recordings`.
+#[derive(Queryable, Selectable, Insertable, AsChangeset, Debug, Clone, PartialEq)]
+#[diesel(table_name = recordings, treat_none_as_null = true)]
+pub struct Recording {
+    pub record_id: String,
+    pub tenant_id: String,
+    pub meeting_id: String,
+    pub bbb_meeting_id: String,
+    pub internal_meeting_id: Option<String>,
+    pub name: String,
+    pub is_breakout: bool,
+    pub published: bool,
+    pub protected: bool,
+    pub publish_updated: bool,
+    pub state: String,
+    pub start_time: i64,
+    pub end_time: i64,
+    pub participants: Option<i32>,
+    pub raw_size: Option<i64>,
+    pub parent_meeting_id: Option<String>,
+    pub breakout_sequence: Option<i32>,
+    /// Internal meeting IDs of its breakout rooms, space-separated.
+    pub breakout_rooms: String,
+    pub updated_at: i64,
+}
+
+/// A row of `playback_formats`.
+#[derive(Queryable, Selectable, Insertable, Debug, Clone, PartialEq)]
+#[diesel(table_name = playback_formats)]
+pub struct FormatRow {
+    pub record_id: String,
+    pub format: String,
+    pub url: String,
+    pub length: i32,
+    pub processing_time: Option<i32>,
+    pub size: Option<i64>,
+}
+
+/// A row of `thumbnails`.
+#[derive(Queryable, Selectable, Insertable, Debug, Clone, PartialEq)]
+#[diesel(table_name = thumbnails)]
+pub struct ThumbnailRow {
+    pub record_id: String,
+    pub format: String,
+    pub sequence: i32,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub alt: String,
+    pub url: String,
+}
+
+/// Where an imported recording belongs and how it starts out.
+pub struct ImportOptions<'a> {
+    pub tenant_id: &'a str,
+    /// The meeting ID as the front-end knows it.
+    pub meeting_id: &'a str,
+    /// `RECORDING_IMPORT_UNPUBLISHED`.
+    pub import_unpublished: bool,
+    /// `PROTECTED_RECORDINGS_ENABLED`.
+    pub protected: bool,
+}
+
+/// A recording with everything getRecordings shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FullRecording {
+    pub recording: Recording,
+    pub metadata: Vec<(String, String)>,
+    pub formats: Vec<(FormatRow, Vec<ThumbnailRow>)>,
+}
+
+impl Recording {
+    /// Imports one format's `metadata.xml`, in one transaction: the recording is inserted or updated (a
+    /// publication changed through the API is kept), its metadata merged, the format and its thumbnails
+    /// replaced. Importing the same file again changes nothing more.
+    pub fn import(
+        conn: &mut DbConnection,
+        meta: &RecordingMetadata,
+        options: &ImportOptions<'_>,
+    ) -> Result<Recording, DbError> {
+        write_transaction(conn, |conn| {
+            let existing: Option<Recording> =
+                recordings::table.find(&meta.record_id).select(Recording::as_select()).first(conn).optional()?;
+            let published = match &existing {
+                Some(e) if e.publish_updated => e.published,
+                _ => meta.published && !options.import_unpublished,
+            };
+            let state = match (meta.state.as_str(), published) {
+                ("published" | "unpublished", true) => "published",
+                ("published" | "unpublished", false) => "unpublished",
+                (other, _) => other,
+            };
+            let recording = Recording {
+                record_id: meta.record_id.clone(),
+                tenant_id: options.tenant_id.to_string(),
+                meeting_id: options.meeting_id.to_string(),
+                bbb_meeting_id: meta.meeting_id.clone(),
+                internal_meeting_id: meta.internal_meeting_id.clone(),
+                name: meta.name.clone(),
+                is_breakout: meta.is_breakout,
+                published,
+                protected: existing.as_ref().map_or(options.protected, |e| e.protected),
+                publish_updated: existing.as_ref().is_some_and(|e| e.publish_updated),
+                state: state.to_string(),
+                start_time: meta.start_time,
+                end_time: meta.end_time,
+                participants: meta.participants,
+                raw_size: meta.raw_size,
+                parent_meeting_id: meta.breakout.as_ref().and_then(|b| b.parent_meeting_id.clone()),
+                breakout_sequence: meta.breakout.as_ref().and_then(|b| b.sequence),
+                breakout_rooms: meta.breakout_rooms.join(" "),
+                updated_at: now_ms(),
+            };
+            match existing {
+                Some(_) => {
+                    diesel::update(recordings::table.find(&recording.record_id))
+                        .set(recording.clone())
+                        .execute(conn)?;
+                }
+                None => {
+                    diesel::insert_into(recordings::table).values(recording.clone()).execute(conn)?;
+                }
+            }
+            for (key, value) in &meta.metadata {
+                let row = recording_metadata::table.find((&meta.record_id, key));
+                if diesel::update(row).set(recording_metadata::value.eq(value)).execute(conn)? == 0 {
+                    diesel::insert_into(recording_metadata::table)
+                        .values((
+                            recording_metadata::record_id.eq(&meta.record_id),
+                            recording_metadata::key.eq(key),
+                            recording_metadata::value.eq(value),
+                        ))
+                        .execute(conn)?;
+                }
+            }
+            let format = &meta.playback;
+            diesel::delete(playback_formats::table.find((&meta.record_id, &format.format))).execute(conn)?;
+            diesel::delete(
+                thumbnails::table
+                    .filter(thumbnails::record_id.eq(&meta.record_id))
+                    .filter(thumbnails::format.eq(&format.format)),
+            )
+            .execute(conn)?;
+            diesel::insert_into(playback_formats::table)
+                .values(FormatRow {
+                    record_id: meta.record_id.clone(),
+                    format: format.format.clone(),
+                    url: format.url.clone(),
+                    length: format.length,
+                    processing_time: format.processing_time,
+                    size: format.size,
+                })
+                .execute(conn)?;
+            for thumbnail in &format.thumbnails {
+                diesel::insert_into(thumbnails::table)
+                    .values(ThumbnailRow {
+                        record_id: meta.record_id.clone(),
+                        format: format.format.clone(),
+                        sequence: thumbnail.sequence,
+                        width: thumbnail.width,
+                        height: thumbnail.height,
+                        alt: thumbnail.alt.clone(),
+                        url: thumbnail.url.clone(),
+                    })
+                    .execute(conn)?;
+            }
+            Ok(recording)
+        })
+    }
+
+    /// Loads the metadata, formats and thumbnails of these recordings, keeping their order.
+    pub fn complete(conn: &mut DbConnection, page: Vec<Recording>) -> Result<Vec<FullRecording>, DbError> {
+        let ids: Vec<&str> = page.iter().map(|r| r.record_id.as_str()).collect();
+        let mut metadata: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        let rows: Vec<(String, String, String)> = recording_metadata::table
+            .filter(recording_metadata::record_id.eq_any(&ids))
+            .order((recording_metadata::record_id, recording_metadata::key))
+            .select((recording_metadata::record_id, recording_metadata::key, recording_metadata::value))
+            .load(conn)?;
+        for (id, key, value) in rows {
+            metadata.entry(id).or_default().push((key, value));
+        }
+        let mut thumbs: HashMap<(String, String), Vec<ThumbnailRow>> = HashMap::new();
+        let rows: Vec<ThumbnailRow> = thumbnails::table
+            .filter(thumbnails::record_id.eq_any(&ids))
+            .order((thumbnails::record_id, thumbnails::format, thumbnails::sequence))
+            .select(ThumbnailRow::as_select())
+            .load(conn)?;
+        for row in rows {
+            thumbs.entry((row.record_id.clone(), row.format.clone())).or_default().push(row);
+        }
+        let mut formats: HashMap<String, Vec<(FormatRow, Vec<ThumbnailRow>)>> = HashMap::new();
+        let rows: Vec<FormatRow> = playback_formats::table
+            .filter(playback_formats::record_id.eq_any(&ids))
+            .order((playback_formats::record_id, playback_formats::format))
+            .select(FormatRow::as_select())
+            .load(conn)?;
+        for row in rows {
+            let images = thumbs.remove(&(row.record_id.clone(), row.format.clone())).unwrap_or_default();
+            formats.entry(row.record_id.clone()).or_default().push((row, images));
+        }
+        Ok(page
+            .into_iter()
+            .map(|recording| FullRecording {
+                metadata: metadata.remove(&recording.record_id).unwrap_or_default(),
+                formats: formats.remove(&recording.record_id).unwrap_or_default(),
+                recording,
+            })
+            .collect())
+    }
+}

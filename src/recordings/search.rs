@@ -1,0 +1,72 @@
+//! The filters of getRecordings, run against the index: meeting IDs (exact), record ID prefixes, states,
+//! `meta_*` (every key must match one of its comma-separated values), tenant, and a page.
+
+use diesel::prelude::*;
+
+use crate::db::models::recording::Recording;
+use crate::db::schema::{recording_metadata, recordings};
+use crate::db::{DbConnection, DbError};
+
+type Backend = <DbConnection as diesel::Connection>::Backend;
+
+/// What getRecordings asks for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub tenant_id: String,
+    pub meeting_ids: Vec<String>,
+    pub record_id_prefixes: Vec<String>,
+    /// `None`: any state.
+    pub states: Option<Vec<String>>,
+    pub meta: Vec<(String, Vec<String>)>,
+    pub offset: i64,
+    pub limit: Option<i64>,
+}
+
+/// The smallest string greater than every string that starts with `prefix` (bytewise).
+fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}{}", char::MAX)
+}
+
+fn filtered(filter: &Filter) -> recordings::BoxedQuery<'_, Backend> {
+    let mut query = recordings::table.into_boxed::<Backend>().filter(recordings::tenant_id.eq(&filter.tenant_id));
+    if !filter.meeting_ids.is_empty() {
+        query = query.filter(recordings::meeting_id.eq_any(&filter.meeting_ids));
+    }
+    if !filter.record_id_prefixes.is_empty() {
+        let mut any: Box<dyn BoxableExpression<recordings::table, Backend, SqlType = diesel::sql_types::Bool>> =
+            Box::new(diesel::dsl::sql::<diesel::sql_types::Bool>("1 = 0"));
+        for prefix in &filter.record_id_prefixes {
+            any = Box::new(
+                any.or(recordings::record_id.ge(prefix.clone()).and(recordings::record_id.lt(prefix_end(prefix)))),
+            );
+        }
+        query = query.filter(any);
+    }
+    if let Some(states) = &filter.states {
+        query = query.filter(recordings::state.eq_any(states));
+    }
+    for (key, values) in &filter.meta {
+        query = query.filter(diesel::dsl::exists(
+            recording_metadata::table
+                .filter(recording_metadata::record_id.eq(recordings::record_id))
+                .filter(recording_metadata::key.eq(key.clone()))
+                .filter(recording_metadata::value.eq_any(values.clone())),
+        ));
+    }
+    query
+}
+
+/// How many recordings match, and the requested page of them, newest first.
+pub fn search(conn: &mut DbConnection, filter: &Filter) -> Result<(i64, Vec<Recording>), DbError> {
+    let total: i64 = filtered(filter).count().get_result(conn)?;
+    let mut page = filtered(filter)
+        .order((recordings::start_time.desc(), recordings::record_id.asc()))
+        .select(Recording::as_select());
+    // SQLite takes OFFSET only after LIMIT.
+    match (filter.limit, filter.offset) {
+        (Some(limit), offset) => page = page.limit(limit).offset(offset),
+        (None, offset) if offset > 0 => page = page.limit(i64::MAX).offset(offset),
+        (None, _) => {}
+    }
+    Ok((total, page.load(conn)?))
+}

@@ -1,0 +1,94 @@
+//! The `getRecordings` document (Ruby Scalelite's shape, plus BBB's `isBreakout`, `rawSize` and `size`), with
+//! URLs prefixed by the scheme and host the front-end used.
+
+use std::fmt::Write;
+
+use crate::bbb::xml::{element, escape};
+use crate::db::models::recording::FullRecording;
+
+/// The document for a page of recordings; `total` is shown when the call was paginated.
+pub fn recordings_document(page: &[FullRecording], base_url: &str, show_protected: bool, total: Option<i64>) -> String {
+    let mut out = String::with_capacity(1024 + 2048 * page.len());
+    out.push_str("<response><returncode>SUCCESS</returncode><recordings>");
+    for full in page {
+        write_recording(&mut out, full, base_url, show_protected);
+    }
+    out.push_str("</recordings>");
+    if page.is_empty() {
+        out.push_str(
+            "<messageKey>noRecordings</messageKey><message>There are no recordings for the meeting(s).</message>",
+        );
+    }
+    if let Some(total) = total {
+        let _ = write!(out, "<totalElements>{total}</totalElements>");
+    }
+    out.push_str("</response>");
+    out
+}
+
+fn write_recording(out: &mut String, full: &FullRecording, base_url: &str, show_protected: bool) {
+    let r = &full.recording;
+    out.push_str("<recording>");
+    element(out, "recordID", &r.record_id);
+    element(out, "meetingID", &r.meeting_id);
+    element(out, "internalMeetingID", &r.record_id);
+    element(out, "name", &r.name);
+    let _ = write!(out, "<isBreakout>{}</isBreakout><published>{}</published>", r.is_breakout, r.published);
+    if show_protected {
+        let _ = write!(out, "<protected>{}</protected>", r.protected);
+    }
+    element(out, "state", &r.state);
+    let _ = write!(out, "<startTime>{}</startTime><endTime>{}</endTime>", r.start_time, r.end_time);
+    if let Some(participants) = r.participants {
+        let _ = write!(out, "<participants>{participants}</participants>");
+    }
+    let _ = write!(out, "<rawSize>{}</rawSize>", r.raw_size.unwrap_or(0));
+    out.push_str("<metadata>");
+    for (key, value) in &full.metadata {
+        let _ = write!(out, "<{key}>{}</{key}>", escape(value));
+    }
+    out.push_str("</metadata>");
+    if r.is_breakout {
+        out.push_str("<breakout>");
+        element(out, "parentId", r.parent_meeting_id.as_deref().unwrap_or(""));
+        let _ = write!(out, "<sequence>{}</sequence>", r.breakout_sequence.unwrap_or(0));
+        out.push_str("</breakout>");
+    }
+    if !r.breakout_rooms.is_empty() {
+        out.push_str("<breakoutRooms>");
+        for room in r.breakout_rooms.split_whitespace() {
+            element(out, "breakoutRoom", room);
+        }
+        out.push_str("</breakoutRooms>");
+    }
+    let size: i64 = full.formats.iter().filter_map(|(f, _)| f.size).sum();
+    let _ = write!(out, "<size>{size}</size><playback>");
+    for (format, images) in &full.formats {
+        out.push_str("<format>");
+        element(out, "type", &format.format);
+        element(out, "url", &format!("{base_url}{}", format.url));
+        let _ = write!(out, "<length>{}</length>", format.length);
+        if let Some(processing_time) = format.processing_time {
+            let _ = write!(out, "<processingTime>{processing_time}</processingTime>");
+        }
+        if let Some(size) = format.size {
+            let _ = write!(out, "<size>{size}</size>");
+        }
+        if !images.is_empty() && !r.protected {
+            out.push_str("<preview><images>");
+            for image in images {
+                let _ = write!(out, "<image alt=\"{}\"", escape(&image.alt));
+                if let Some(width) = image.width {
+                    let _ = write!(out, " width=\"{width}\"");
+                }
+                if let Some(height) = image.height {
+                    let _ = write!(out, " height=\"{height}\"");
+                }
+                let _ = write!(out, ">{}</image>", escape(&format!("{base_url}{}", image.url)));
+            }
+            out.push_str("</images></preview>");
+        }
+        out.push_str("</format>");
+    }
+    out.push_str("</playback></recording>");
+}
