@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use actix_web::web;
 
+use crate::actors::recordings::RecordingsActor;
 use crate::actors::scheduler::Scheduler;
 use crate::actors::Deps;
 use crate::config::Config;
@@ -24,6 +25,7 @@ pub struct AppState {
     /// The servers and tenants as last loaded, and cached meetings.
     pub shared: Arc<Shared>,
     pub scheduler: Addr<Scheduler>,
+    pub recordings: Addr<RecordingsActor>,
 }
 
 /// The result of [`prepare`]: what the application needs before its actors start, and the secret generated
@@ -36,13 +38,16 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    /// Starts the scheduler (which starts one poller per server) in the current actix system.
+    /// Starts the scheduler (which starts one poller per server) and the recordings importer in the current
+    /// actix system.
     pub fn start(self) -> AppState {
         let config = Arc::new(self.config);
         let shared = Arc::new(Shared::default());
         let deps = Deps { config: config.clone(), db: self.pool.clone(), shared: shared.clone() };
+        let importer_deps = deps.clone();
         let scheduler = actix::Supervisor::start(move |_| Scheduler::new(deps));
-        AppState { config, pool: self.pool, secrets: self.secrets, shared, scheduler }
+        let recordings = actix::Supervisor::start(move |_| RecordingsActor::new(importer_deps));
+        AppState { config, pool: self.pool, secrets: self.secrets, shared, scheduler, recordings }
     }
 }
 

@@ -2,6 +2,7 @@
 //! pool in step with the database and places new meetings.
 
 pub mod health;
+pub mod recordings;
 pub mod reservations;
 pub mod scheduler;
 pub mod server;

@@ -79,6 +79,11 @@ pub struct FullRecording {
 }
 
 impl Recording {
+    /// The recording with this ID.
+    pub fn find(conn: &mut DbConnection, record_id: &str) -> Result<Option<Recording>, DbError> {
+        Ok(recordings::table.find(record_id).select(Recording::as_select()).first(conn).optional()?)
+    }
+
     /// Imports one format's `metadata.xml`, in one transaction: the recording is inserted or updated (a
     /// publication changed through the API is kept), its metadata merged, the format and its thumbnails
     /// replaced. Importing the same file again changes nothing more.

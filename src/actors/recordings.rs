@@ -1,0 +1,120 @@
+//! The recordings actor: imports the tars of the spool every `RECORDING_IMPORT_POLL_INTERVAL`, one scan at a
+//! time, on a blocking thread (see [`crate::recordings::importer`]).
+
+use std::time::Duration;
+
+use actix::prelude::*;
+
+use super::{blocking, Deps};
+use crate::recordings::importer::{import_tar, set_aside, waiting, Folders, Settings};
+
+/// The importer.
+pub struct RecordingsActor {
+    deps: Deps,
+    scanning: bool,
+    waiters: Vec<tokio::sync::oneshot::Sender<usize>>,
+    next_waiters: Vec<tokio::sync::oneshot::Sender<usize>>,
+}
+
+impl RecordingsActor {
+    pub fn new(deps: Deps) -> RecordingsActor {
+        RecordingsActor { deps, scanning: false, waiters: Vec::new(), next_waiters: Vec::new() }
+    }
+
+    fn scan(&mut self, ctx: &mut Context<Self>) {
+        if self.scanning || self.deps.config.recording_disabled {
+            for waiter in self.waiters.drain(..) {
+                let _ = waiter.send(0);
+            }
+            return;
+        }
+        self.scanning = true;
+        let config = self.deps.config.clone();
+        let db = self.deps.db.clone();
+        let folders = Folders {
+            spool: config.recording_spool_dir.clone(),
+            work: config.recording_work_dir.clone(),
+            published: config.recording_publish_dir.clone(),
+            unpublished: config.recording_unpublish_dir.clone(),
+        };
+        let settings = Settings {
+            import_unpublished: config.recording_import_unpublished,
+            protected: config.protected_recordings_enabled,
+        };
+        let work = blocking(move || {
+            let mut imported = 0;
+            for tar in waiting(&folders.spool) {
+                let mut conn = db.get()?;
+                match import_tar(&mut conn, &tar, &folders, &settings) {
+                    Ok(recordings) => {
+                        imported += recordings.len();
+                        for r in recordings {
+                            log::info!("imported recording {} ({})", r.record_id, r.state);
+                        }
+                    }
+                    Err(e) if e.is_bad_tar() => {
+                        log::warn!("recording {} refused: {e}", tar.display());
+                        if let Err(io) = set_aside(&tar, &folders.spool, &e.to_string()) {
+                            log::error!("cannot move {} to failed/: {io}", tar.display());
+                        }
+                    }
+                    Err(e) => {
+                        log::warn!("recording {} not imported now, will retry: {e}", tar.display());
+                        break;
+                    }
+                }
+            }
+            Ok(imported)
+        });
+        ctx.spawn(work.into_actor(self).map(|result, act, ctx| {
+            act.scanning = false;
+            let imported = result.unwrap_or_else(|e| {
+                log::warn!("recording import failed: {e}");
+                0
+            });
+            for waiter in act.waiters.drain(..) {
+                let _ = waiter.send(imported);
+            }
+            if !act.next_waiters.is_empty() {
+                act.waiters = std::mem::take(&mut act.next_waiters);
+                act.scan(ctx);
+            }
+        }));
+    }
+}
+
+impl Actor for RecordingsActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        if self.deps.config.recording_disabled {
+            return;
+        }
+        self.scan(ctx);
+        ctx.run_interval(self.deps.config.recording_import_poll_interval, |act, ctx| act.scan(ctx));
+    }
+}
+
+impl Supervised for RecordingsActor {}
+
+/// Scans the spool now (after the scan under way, if any); answers how many recordings it imported.
+#[derive(Message)]
+#[rtype(result = "usize")]
+pub struct ImportNow;
+
+impl Handler<ImportNow> for RecordingsActor {
+    type Result = ResponseFuture<usize>;
+
+    fn handle(&mut self, _: ImportNow, ctx: &mut Context<Self>) -> Self::Result {
+        let (done, wait) = tokio::sync::oneshot::channel();
+        if self.scanning {
+            self.next_waiters.push(done);
+        } else {
+            self.waiters.push(done);
+            self.scan(ctx);
+        }
+        Box::pin(async move {
+            tokio::time::timeout(Duration::from_secs(600), wait).await.ok().and_then(Result::ok).unwrap_or(0)
+        })
+    }
+}

@@ -1,0 +1,224 @@
+//! Importing a recording tar from the spool, as Ruby Scalelite's `scalelite_post_publish.rb` writes it: an
+//! uncompressed tar of `<format>/<record_id>/…`, one `metadata.xml` per format.
+//!
+//! Every step can be repeated, and the tar is removed last, so a crash at any moment is mended by importing
+//! the same tar again at the next start: extract into a fresh work folder (refusing absolute paths, `..`,
+//! links and devices), parse every `metadata.xml`, move each format's folder to the published or unpublished
+//! tree (replacing an earlier copy in either), index each format, then delete the tar. A tar that cannot be
+//! imported goes to `failed/` beside a `.reason` file, and the spool goes on.
+
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+
+use crate::db::models::recording::{ImportOptions, Recording};
+use crate::db::{DbConnection, DbError};
+use crate::recordings::metadata::{self, RecordingMetadata};
+
+/// The folders of the recording pipeline.
+#[derive(Clone, Debug)]
+pub struct Folders {
+    pub spool: PathBuf,
+    pub work: PathBuf,
+    pub published: PathBuf,
+    pub unpublished: PathBuf,
+}
+
+/// Import settings.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub import_unpublished: bool,
+    pub protected: bool,
+}
+
+/// Why a tar was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("unsafe tar entry {0}")]
+    UnsafeEntry(String),
+    #[error("the tar cannot be read: {0}")]
+    Tar(String),
+    #[error("no <format>/<record_id>/metadata.xml in the tar")]
+    NoMetadata,
+    #[error("{path}: {error}")]
+    Metadata { path: String, error: metadata::MetadataError },
+    #[error("{0} does not match its folder")]
+    Mismatch(String),
+    #[error("file system: {0}")]
+    Io(#[from] std::io::Error),
+    /// The database failed: the tar stays in the spool and is tried again later.
+    #[error("{0}")]
+    Database(#[from] DbError),
+}
+
+impl ImportError {
+    /// Whether the tar itself is at fault (it goes to `failed/`), rather than the database.
+    pub fn is_bad_tar(&self) -> bool {
+        !matches!(self, ImportError::Database(_) | ImportError::Io(_))
+    }
+}
+
+/// The tars waiting in the spool, oldest name first (hidden files, such as rsync's temporaries, are skipped).
+pub fn waiting(spool: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(spool) else { return Vec::new() };
+    let mut tars: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .filter(|p| p.extension().is_some_and(|e| e == "tar"))
+        .filter(|p| !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')))
+        .collect();
+    tars.sort();
+    tars
+}
+
+/// Extracts regular files and folders only, each under `into`.
+fn extract(tar_path: &Path, into: &Path) -> Result<(), ImportError> {
+    let file = fs::File::open(tar_path)?;
+    let mut archive = tar::Archive::new(file);
+    let entries = archive.entries().map_err(|e| ImportError::Tar(e.to_string()))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| ImportError::Tar(e.to_string()))?;
+        let path = entry.path().map_err(|e| ImportError::Tar(e.to_string()))?.into_owned();
+        let shown = path.display().to_string();
+        if path.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
+            return Err(ImportError::UnsafeEntry(shown));
+        }
+        let target = into.join(&path);
+        match entry.header().entry_type() {
+            tar::EntryType::Directory => fs::create_dir_all(&target)?,
+            tar::EntryType::Regular | tar::EntryType::Continuous => {
+                if let Some(parent) = target.parent() {
+                    fs::create_dir_all(parent)?;
+                }
+                let mut out = fs::File::create(&target)?;
+                std::io::copy(&mut entry, &mut out).map_err(|e| ImportError::Tar(e.to_string()))?;
+            }
+            tar::EntryType::XGlobalHeader | tar::EntryType::XHeader | tar::EntryType::GNULongName => {}
+            other => return Err(ImportError::UnsafeEntry(format!("{shown} ({other:?})"))),
+        }
+    }
+    Ok(())
+}
+
+/// Every `<format>/<record_id>/metadata.xml` of an extracted tar, parsed and checked against its folders.
+fn read_formats(root: &Path) -> Result<Vec<(PathBuf, RecordingMetadata)>, ImportError> {
+    let mut found = Vec::new();
+    let mut formats: Vec<PathBuf> =
+        fs::read_dir(root)?.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    formats.sort();
+    for format_dir in formats {
+        for record_dir in fs::read_dir(&format_dir)?.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()) {
+            let file = record_dir.join("metadata.xml");
+            if !file.is_file() {
+                continue;
+            }
+            let shown = file.strip_prefix(root).unwrap_or(&file).display().to_string();
+            let xml = fs::read_to_string(&file).map_err(|e| ImportError::Tar(format!("{shown}: {e}")))?;
+            let meta = metadata::parse(&xml).map_err(|error| ImportError::Metadata { path: shown.clone(), error })?;
+            let name = |p: &Path| p.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+            if name(&record_dir) != meta.record_id || name(&format_dir) != meta.playback.format {
+                return Err(ImportError::Mismatch(shown));
+            }
+            found.push((record_dir, meta));
+        }
+    }
+    if found.is_empty() {
+        return Err(ImportError::NoMetadata);
+    }
+    Ok(found)
+}
+
+/// Moves a folder, replacing what is there (rename, or copy where the trees are on different file systems).
+fn replace_folder(from: &Path, to: &Path) -> std::io::Result<()> {
+    if to.exists() {
+        fs::remove_dir_all(to)?;
+    }
+    if let Some(parent) = to.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    if fs::rename(from, to).is_ok() {
+        return Ok(());
+    }
+    copy_tree(from, to)?;
+    fs::remove_dir_all(from)
+}
+
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
+/// The tenant of a recording (its `tenant-id` metadata) and the meeting ID its front-end knows.
+fn owner(meta: &RecordingMetadata) -> (String, String) {
+    let tenant_id = meta.metadata.get("tenant-id").cloned().unwrap_or_default();
+    let meeting_id = match meta.metadata.get("tenant-name") {
+        Some(name) => meta.meeting_id.strip_prefix(&format!("{name}~")).unwrap_or(&meta.meeting_id).to_string(),
+        None => meta.meeting_id.clone(),
+    };
+    (tenant_id, meeting_id)
+}
+
+/// Imports one tar; returns the recordings it indexed.
+pub fn import_tar(
+    conn: &mut DbConnection,
+    tar_path: &Path,
+    folders: &Folders,
+    settings: &Settings,
+) -> Result<Vec<Recording>, ImportError> {
+    let stem = tar_path.file_stem().and_then(|s| s.to_str()).unwrap_or("recording");
+    let work = folders.work.join(format!("{stem}.{}", uuid::Uuid::new_v4().simple()));
+    fs::create_dir_all(&work)?;
+    let result = (|| {
+        extract(tar_path, &work)?;
+        let formats = read_formats(&work)?;
+        let mut imported = Vec::new();
+        for (dir, meta) in formats {
+            let (tenant_id, meeting_id) = owner(&meta);
+            let options = ImportOptions {
+                tenant_id: &tenant_id,
+                meeting_id: &meeting_id,
+                import_unpublished: settings.import_unpublished,
+                protected: settings.protected,
+            };
+            // Files first: the index then never points at files that are not there.
+            let published = match Recording::find(conn, &meta.record_id)? {
+                Some(existing) if existing.publish_updated => existing.published,
+                _ => meta.published && !settings.import_unpublished,
+            };
+            let (tree, other) = if published {
+                (&folders.published, &folders.unpublished)
+            } else {
+                (&folders.unpublished, &folders.published)
+            };
+            let relative = Path::new(&meta.playback.format).join(&meta.record_id);
+            replace_folder(&dir, &tree.join(&relative))?;
+            let stale = other.join(&relative);
+            if stale.exists() {
+                fs::remove_dir_all(stale)?;
+            }
+            imported.push(Recording::import(conn, &meta, &options)?);
+        }
+        fs::remove_file(tar_path)?;
+        Ok(imported)
+    })();
+    let _ = fs::remove_dir_all(&work);
+    result
+}
+
+/// Moves a refused tar to `failed/`, with a `.reason` file beside it.
+pub fn set_aside(tar_path: &Path, spool: &Path, reason: &str) -> std::io::Result<()> {
+    let failed = spool.join("failed");
+    fs::create_dir_all(&failed)?;
+    let name = tar_path.file_name().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("unknown.tar"));
+    fs::write(failed.join(format!("{}.reason", name.display())), format!("{reason}\n"))?;
+    fs::rename(tar_path, failed.join(name))
+}

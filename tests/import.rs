@@ -1,0 +1,163 @@
+//! The recordings importer: tars laid out as scalelite_post_publish.rb makes them, imported once, files moved,
+//! bad tars set aside with a reason, nothing written outside the target folders.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{Backend, TestApp};
+use scalelite::actors::recordings::ImportNow;
+
+const SAMPLE: &str = include_str!("fixtures/sample-metadata.xml");
+const ID: &str = "b27af2f930d418879550e09c7548d1cdd0be25cf-1504122319984";
+
+struct Dirs {
+    _root: tempfile::TempDir,
+    spool: PathBuf,
+    published: PathBuf,
+    unpublished: PathBuf,
+    root: PathBuf,
+}
+
+fn dirs() -> Dirs {
+    let root = tempfile::tempdir().unwrap();
+    let path = root.path().to_path_buf();
+    let d = Dirs {
+        spool: path.join("spool"),
+        published: path.join("published"),
+        unpublished: path.join("unpublished"),
+        root: path,
+        _root: root,
+    };
+    std::fs::create_dir_all(&d.spool).unwrap();
+    d
+}
+
+async fn app(backend: Backend, d: &Dirs, extra: &[(&str, &str)]) -> TestApp {
+    let spool = d.spool.to_string_lossy().into_owned();
+    let work = d.root.join("work").to_string_lossy().into_owned();
+    let published = d.published.to_string_lossy().into_owned();
+    let unpublished = d.unpublished.to_string_lossy().into_owned();
+    let mut env = vec![
+        ("RECORDING_SPOOL_DIR", spool.as_str()),
+        ("RECORDING_WORK_DIR", work.as_str()),
+        ("RECORDING_PUBLISH_DIR", published.as_str()),
+        ("RECORDING_UNPUBLISH_DIR", unpublished.as_str()),
+        ("RECORDING_IMPORT_POLL_INTERVAL", "3600"),
+    ];
+    env.extend_from_slice(extra);
+    TestApp::start_with(backend, &env).await
+}
+
+/// A tar entry: a path and its content.
+fn file(path: &str, content: &[u8]) -> (String, Vec<u8>) {
+    (path.to_string(), content.to_vec())
+}
+
+/// Writes an uncompressed tar with these regular files.
+fn write_tar(path: &Path, files: &[(String, Vec<u8>)]) {
+    let mut builder = tar::Builder::new(std::fs::File::create(path).unwrap());
+    for (name, content) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(content.len() as u64);
+        header.set_mode(0o644);
+        header.set_entry_type(tar::EntryType::Regular);
+        let bytes = name.as_bytes();
+        header.as_old_mut().name[..bytes.len()].copy_from_slice(bytes);
+        header.set_cksum();
+        builder.append(&header, content.as_slice()).unwrap();
+    }
+    builder.finish().unwrap();
+}
+
+/// The sample recording with a presentation and a video format, as the post-publish script tars it.
+fn recording_files() -> Vec<(String, Vec<u8>)> {
+    let video = SAMPLE.replace("<format>presentation</format>", "<format>video</format>").replace(
+        "https://demo.bigbluebutton.org/playback/presentation/2.0/playback.html?meetingId=",
+        "https://demo.bigbluebutton.org/playback/video/",
+    );
+    vec![
+        file(&format!("presentation/{ID}/metadata.xml"), SAMPLE.as_bytes()),
+        file(&format!("presentation/{ID}/presentation/slide-1.png"), b"png"),
+        file(&format!("video/{ID}/metadata.xml"), video.as_bytes()),
+        file(&format!("video/{ID}/video-0.m4v"), b"video"),
+    ]
+}
+
+async fn imports_a_tar_once_and_moves_its_files(backend: Backend) {
+    let d = dirs();
+    let app = app(backend, &d, &[]).await;
+    write_tar(&d.spool.join(format!("{ID}.tar")), &recording_files());
+    assert_eq!(app.state.recordings.send(ImportNow).await.unwrap(), 2);
+    assert!(!d.spool.join(format!("{ID}.tar")).exists(), "the tar is removed");
+    assert_eq!(std::fs::read(d.published.join(format!("presentation/{ID}/presentation/slide-1.png"))).unwrap(), b"png");
+    assert!(d.published.join(format!("video/{ID}/video-0.m4v")).exists());
+    let reply = app.bbb("getRecordings", &[("recordID", ID)]).await;
+    assert_eq!(reply.body.matches("<recording>").count(), 1, "{}", reply.body);
+    assert!(reply.body.contains("<type>presentation</type>") && reply.body.contains("<type>video</type>"));
+    assert!(reply.body.contains("/playback/video/"), "{}", reply.body);
+
+    // The same tar again (a retry after a crash): updated, not duplicated.
+    write_tar(&d.spool.join(format!("{ID}.tar")), &recording_files());
+    assert_eq!(app.state.recordings.send(ImportNow).await.unwrap(), 2);
+    let reply = app.bbb("getRecordings", &[("recordID", ID)]).await;
+    assert_eq!(reply.body.matches("<recording>").count(), 1);
+    assert_eq!(reply.body.matches("<format>").count(), 2);
+    app.stop().await;
+}
+
+async fn imports_unpublished_when_asked(backend: Backend) {
+    let d = dirs();
+    let app = app(backend, &d, &[("RECORDING_IMPORT_UNPUBLISHED", "true")]).await;
+    write_tar(&d.spool.join(format!("{ID}.tar")), &recording_files());
+    app.state.recordings.send(ImportNow).await.unwrap();
+    assert!(d.unpublished.join(format!("presentation/{ID}/metadata.xml")).exists());
+    assert!(!d.published.join(format!("presentation/{ID}")).exists());
+    let reply = app.bbb("getRecordings", &[("recordID", ID)]).await;
+    assert!(reply.body.contains("<published>false</published><state>unpublished</state>"), "{}", reply.body);
+    app.stop().await;
+}
+
+async fn sets_bad_tars_aside_and_goes_on(backend: Backend) {
+    let d = dirs();
+    let app = app(backend, &d, &[]).await;
+    std::fs::write(d.spool.join("a-corrupt.tar"), b"this is not a tar file at all, just some words").unwrap();
+    let broken = SAMPLE.replace("<playback>", "<nothing>").replace("</playback>", "</nothing>");
+    write_tar(&d.spool.join("b-missing.tar"), &[file(&format!("presentation/{ID}/metadata.xml"), broken.as_bytes())]);
+    write_tar(&d.spool.join("c-escape.tar"), &[file("../../escaped.txt", b"owned")]);
+    write_tar(&d.spool.join("d-absolute.tar"), &[file("/tmp/scalelite-absolute.txt", b"owned")]);
+    {
+        let mut builder = tar::Builder::new(std::fs::File::create(d.spool.join("e-link.tar")).unwrap());
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::Symlink);
+        header.set_size(0);
+        builder.append_link(&mut header, "presentation/link", "/etc/passwd").unwrap();
+        builder.finish().unwrap();
+    }
+    write_tar(&d.spool.join(format!("z-{ID}.tar")), &recording_files());
+    assert_eq!(app.state.recordings.send(ImportNow).await.unwrap(), 2, "the good tar is imported");
+    for (name, reason) in [
+        ("a-corrupt.tar", ""),
+        ("b-missing.tar", "no <playback>"),
+        ("c-escape.tar", "unsafe tar entry"),
+        ("d-absolute.tar", "unsafe tar entry"),
+        ("e-link.tar", "unsafe tar entry"),
+    ] {
+        assert!(d.spool.join("failed").join(name).exists(), "{name} moved to failed/");
+        assert!(!d.spool.join(name).exists());
+        let why = std::fs::read_to_string(d.spool.join("failed").join(format!("{name}.reason"))).unwrap();
+        assert!(why.contains(reason), "{name}: {why}");
+    }
+    assert!(!d.root.join("escaped.txt").exists() && !d.root.parent().unwrap().join("escaped.txt").exists());
+    assert!(!Path::new("/tmp/scalelite-absolute.txt").exists());
+    // A second scan does not loop on them.
+    assert_eq!(app.state.recordings.send(ImportNow).await.unwrap(), 0);
+    app.stop().await;
+}
+
+on_both_backends!(
+    imports_a_tar_once_and_moves_its_files,
+    imports_unpublished_when_asked,
+    sets_bad_tars_aside_and_goes_on
+);
