@@ -156,8 +156,66 @@ async fn sets_bad_tars_aside_and_goes_on(backend: Backend) {
     app.stop().await;
 }
 
+async fn publishes_updates_and_deletes(backend: Backend) {
+    let d = dirs();
+    let app = app(backend, &d, &[]).await;
+    write_tar(&d.spool.join(format!("{ID}.tar")), &recording_files());
+    app.state.recordings.send(ImportNow).await.unwrap();
+    let key = |reply: &common::Reply| reply.xml("messageKey");
+
+    let unpublish = app.bbb("publishRecordings", &[("recordID", ID), ("publish", "false")]).await;
+    assert_eq!(unpublish.xml("published").as_deref(), Some("false"), "{}", unpublish.body);
+    assert!(d.unpublished.join(format!("presentation/{ID}/metadata.xml")).exists());
+    assert!(d.unpublished.join(format!("video/{ID}/video-0.m4v")).exists());
+    assert!(!d.published.join(format!("presentation/{ID}")).exists());
+    let listed = app.bbb("getRecordings", &[("recordID", ID)]).await;
+    assert!(listed.body.contains("<published>false</published><state>unpublished</state>"), "{}", listed.body);
+    // A re-import keeps the publication changed through the API.
+    write_tar(&d.spool.join(format!("{ID}.tar")), &recording_files());
+    app.state.recordings.send(ImportNow).await.unwrap();
+    assert!(d.unpublished.join(format!("presentation/{ID}/metadata.xml")).exists());
+    assert!(!d.published.join(format!("presentation/{ID}")).exists());
+    let publish = app.bbb("publishRecordings", &[("recordID", ID), ("publish", "TRUE")]).await;
+    assert_eq!(publish.xml("published").as_deref(), Some("true"));
+    assert!(d.published.join(format!("presentation/{ID}/metadata.xml")).exists());
+
+    let update =
+        app.bbb("updateRecordings", &[("recordID", ID), ("meta_Course", "Physics"), ("meta_gl-listed", "")]).await;
+    assert_eq!(update.xml("updated").as_deref(), Some("true"), "{}", update.body);
+    let listed = app.bbb("getRecordings", &[("recordID", ID)]).await;
+    assert!(listed.body.contains("<course>Physics</course>") && !listed.body.contains("gl-listed"), "{}", listed.body);
+    let filtered = app.bbb("getRecordings", &[("meta_course", "Physics")]).await;
+    assert!(filtered.body.contains(ID));
+    let unknown = app.bbb("updateRecordings", &[("recordID", &format!("{ID},nope")), ("meta_x", "y")]).await;
+    assert_eq!(unknown.xml("updated").as_deref(), Some("false"), "an unknown ID changes nothing");
+
+    assert_eq!(
+        key(&app.bbb("publishRecordings", &[("publish", "true")]).await).as_deref(),
+        Some("missingParamRecordID")
+    );
+    assert_eq!(key(&app.bbb("publishRecordings", &[("recordID", ID)]).await).as_deref(), Some("missingParamPublish"));
+    let unknown_publish = app.bbb("publishRecordings", &[("recordID", "nope"), ("publish", "true")]).await;
+    assert_eq!(key(&unknown_publish).as_deref(), Some("notFound"));
+    assert_eq!(key(&app.bbb("deleteRecordings", &[("recordID", "nope")]).await).as_deref(), Some("notFound"));
+    assert_eq!(key(&app.bbb("updateRecordings", &[]).await).as_deref(), Some("missingParamRecordID"));
+
+    // A stray unpublished copy goes too: files leave both trees; the row stays, as deleted.
+    std::fs::create_dir_all(d.unpublished.join(format!("presentation/{ID}"))).unwrap();
+    let deleted = app.bbb("deleteRecordings", &[("recordID", ID)]).await;
+    assert_eq!(deleted.xml("deleted").as_deref(), Some("true"), "{}", deleted.body);
+    assert!(
+        !d.published.join(format!("presentation/{ID}")).exists() && !d.published.join(format!("video/{ID}")).exists()
+    );
+    assert!(!d.unpublished.join(format!("presentation/{ID}")).exists());
+    assert_eq!(app.bbb("getRecordings", &[("recordID", ID)]).await.xml("messageKey").as_deref(), Some("noRecordings"));
+    let gone = app.bbb("getRecordings", &[("recordID", ID), ("state", "deleted")]).await;
+    assert!(gone.body.contains("<state>deleted</state>"), "{}", gone.body);
+    app.stop().await;
+}
+
 on_both_backends!(
     imports_a_tar_once_and_moves_its_files,
     imports_unpublished_when_asked,
-    sets_bad_tars_aside_and_goes_on
+    sets_bad_tars_aside_and_goes_on,
+    publishes_updates_and_deletes
 );

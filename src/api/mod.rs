@@ -10,6 +10,7 @@ pub mod join;
 pub mod meetings;
 pub mod policy;
 pub mod proxy;
+pub mod recording_changes;
 pub mod recordings;
 pub mod request;
 
@@ -65,14 +66,23 @@ async fn call(request: HttpRequest, body: Bytes, state: web::Data<AppState>) -> 
         "create" if get_or_post => FORM_OR_XML,
         "join" | "sendChatMessage" if method == Method::GET => FORM,
         "insertDocument" if method == Method::POST => XML,
-        "end" | "isMeetingRunning" | "getMeetingInfo" | "getMeetings" | "getRecordings" if get_or_post => FORM,
+        "end" | "isMeetingRunning" | "getMeetingInfo" | "getMeetings" | "getRecordings" | "updateRecordings"
+            if get_or_post =>
+        {
+            FORM
+        }
+        "publishRecordings" | "deleteRecordings" if method == Method::GET => FORM,
         _ => return BbbError::unsupported_request().error_response(),
     };
     if name == "getMeetings" && state.config.get_meetings_api_disabled {
         return get_meetings::no_meetings();
     }
-    if name == "getRecordings" && state.config.recording_disabled {
-        return recordings::no_recordings();
+    if state.config.recording_disabled {
+        match name.as_str() {
+            "getRecordings" => return recordings::no_recordings(),
+            "publishRecordings" | "updateRecordings" | "deleteRecordings" => return recording_changes::disabled(),
+            _ => {}
+        }
     }
     let checked = match request::check(&name, &request, body, &state, path_tenant.as_deref(), accepts) {
         Ok(checked) => checked,
@@ -87,6 +97,9 @@ async fn call(request: HttpRequest, body: Bytes, state: web::Data<AppState>) -> 
         "getMeetings" => get_meetings::get_meetings(&state, checked).await,
         "insertDocument" => proxy::insert_document(&state, checked).await,
         "getRecordings" => recordings::get_recordings(&state, checked, &request).await,
+        "publishRecordings" => recording_changes::publish(&state, checked).await,
+        "updateRecordings" => recording_changes::update(&state, checked).await,
+        "deleteRecordings" => recording_changes::delete(&state, checked).await,
         _ => proxy::send_chat_message(&state, checked).await,
     };
     answer.unwrap_or_else(|e| e.error_response())

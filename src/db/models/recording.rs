@@ -182,6 +182,92 @@ impl Recording {
         })
     }
 
+    /// The tenant's recordings with these exact IDs.
+    pub fn find_many(conn: &mut DbConnection, tenant_id: &str, ids: &[String]) -> Result<Vec<Recording>, DbError> {
+        Ok(recordings::table
+            .filter(recordings::tenant_id.eq(tenant_id))
+            .filter(recordings::record_id.eq_any(ids))
+            .select(Recording::as_select())
+            .load(conn)?)
+    }
+
+    /// The playback formats of a recording.
+    pub fn formats(conn: &mut DbConnection, record_id: &str) -> Result<Vec<String>, DbError> {
+        Ok(playback_formats::table
+            .filter(playback_formats::record_id.eq(record_id))
+            .select(playback_formats::format)
+            .load(conn)?)
+    }
+
+    /// Records a publication changed through the API (kept by later imports).
+    pub fn set_published(conn: &mut DbConnection, record_id: &str, published: bool) -> Result<(), DbError> {
+        diesel::update(recordings::table.find(record_id))
+            .set((
+                recordings::published.eq(published),
+                recordings::publish_updated.eq(true),
+                recordings::state.eq(if published { "published" } else { "unpublished" }),
+                recordings::updated_at.eq(now_ms()),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    /// Sets (`Some`) or removes (`None`) metadata keys and, if given, `protected`, on every recording; returns
+    /// whether anything changed.
+    pub fn update_metadata(
+        conn: &mut DbConnection,
+        ids: &[String],
+        changes: &[(String, Option<String>)],
+        protect: Option<bool>,
+    ) -> Result<bool, DbError> {
+        write_transaction(conn, |conn| {
+            let mut changed = false;
+            for id in ids {
+                for (key, value) in changes {
+                    let row = recording_metadata::table.find((id, key));
+                    match value {
+                        Some(value) => {
+                            if diesel::update(row).set(recording_metadata::value.eq(value)).execute(conn)? == 0 {
+                                diesel::insert_into(recording_metadata::table)
+                                    .values((
+                                        recording_metadata::record_id.eq(id),
+                                        recording_metadata::key.eq(key),
+                                        recording_metadata::value.eq(value),
+                                    ))
+                                    .execute(conn)?;
+                            }
+                            changed = true;
+                        }
+                        None => changed |= diesel::delete(row).execute(conn)? > 0,
+                    }
+                }
+                if let Some(protect) = protect {
+                    diesel::update(recordings::table.find(id)).set(recordings::protected.eq(protect)).execute(conn)?;
+                    changed = true;
+                }
+            }
+            Ok(changed)
+        })
+    }
+
+    /// Keeps the row of a deleted recording, with state `deleted`, and drops its metadata and formats.
+    pub fn mark_deleted(conn: &mut DbConnection, record_id: &str) -> Result<(), DbError> {
+        write_transaction(conn, |conn| {
+            diesel::delete(thumbnails::table.filter(thumbnails::record_id.eq(record_id))).execute(conn)?;
+            diesel::delete(playback_formats::table.filter(playback_formats::record_id.eq(record_id))).execute(conn)?;
+            diesel::delete(recording_metadata::table.filter(recording_metadata::record_id.eq(record_id)))
+                .execute(conn)?;
+            diesel::update(recordings::table.find(record_id))
+                .set((
+                    recordings::state.eq("deleted"),
+                    recordings::published.eq(false),
+                    recordings::updated_at.eq(now_ms()),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+    }
+
     /// Loads the metadata, formats and thumbnails of these recordings, keeping their order.
     pub fn complete(conn: &mut DbConnection, page: Vec<Recording>) -> Result<Vec<FullRecording>, DbError> {
         let ids: Vec<&str> = page.iter().map(|r| r.record_id.as_str()).collect();

@@ -1,0 +1,178 @@
+//! `publishRecordings`, `updateRecordings` and `deleteRecordings`: the index and the files, tenant-scoped.
+//! Record IDs are exact here (a comma list).
+
+use std::path::{Path, PathBuf};
+
+use actix_web::HttpResponse;
+
+use crate::api::meetings::xml_response;
+use crate::api::request::ApiCall;
+use crate::app::AppState;
+use crate::db::models::recording::Recording;
+use crate::db::{self, DbConnection, DbError};
+use crate::error::BbbError;
+
+fn record_ids(call: &ApiCall) -> Result<Vec<String>, BbbError> {
+    let mut ids: Vec<String> = call
+        .get("recordID")
+        .map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect())
+        .unwrap_or_default();
+    if ids.is_empty() {
+        return Err(BbbError::new("missingParamRecordID", "You must specify a recordID."));
+    }
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
+}
+
+fn not_found() -> BbbError {
+    BbbError::new("notFound", "We could not find recordings")
+}
+
+/// What went wrong while changing recordings.
+enum Failure {
+    NotFound,
+    Db(DbError),
+    Files(String),
+}
+
+impl From<DbError> for Failure {
+    fn from(e: DbError) -> Self {
+        Failure::Db(e)
+    }
+}
+
+/// Moves `<from>/<format>/<id>` to `<to>/<format>/<id>`: skipped if only the target exists; the source is
+/// dropped if both do.
+fn move_format(from: &Path, to: &Path, format: &str, id: &str) -> Result<(), String> {
+    let (source, target) = (from.join(format).join(id), to.join(format).join(id));
+    match (source.exists(), target.exists()) {
+        (false, true) => Ok(()),
+        (true, true) => std::fs::remove_dir_all(&source).map_err(|e| format!("{}: {e}", source.display())),
+        (true, false) => {
+            std::fs::create_dir_all(to.join(format)).map_err(|e| format!("{}: {e}", to.display()))?;
+            std::fs::rename(&source, &target).map_err(|e| format!("{}: {e}", source.display()))
+        }
+        (false, false) => Err(format!("{} is missing", source.display())),
+    }
+}
+
+/// `publishRecordings` (GET): moves the folders between the published and unpublished trees.
+pub async fn publish(state: &AppState, call: ApiCall) -> Result<HttpResponse, BbbError> {
+    let ids = record_ids(&call)?;
+    let publish = call
+        .get("publish")
+        .map(|p| p.eq_ignore_ascii_case("true"))
+        .ok_or_else(|| BbbError::new("missingParamPublish", "You must specify a publish value true or false."))?;
+    let tenant = call.tenant_id().to_string();
+    let (published_dir, unpublished_dir) =
+        (state.config.recording_publish_dir.clone(), state.config.recording_unpublish_dir.clone());
+    let done = db::run(&state.pool, move |conn| -> Result<Result<(), Failure>, DbError> {
+        Ok(publish_all(conn, &tenant, &ids, publish, &published_dir, &unpublished_dir))
+    })
+    .await?;
+    match done {
+        Ok(()) => Ok(xml_response(format!(
+            "<response><returncode>SUCCESS</returncode><published>{publish}</published></response>"
+        ))),
+        Err(Failure::NotFound) => Err(not_found()),
+        Err(Failure::Db(e)) => Err(e.into()),
+        Err(Failure::Files(e)) => {
+            log::error!("publishing recordings failed: {e}");
+            Err(BbbError::internal("Unable to publish/unpublish recording."))
+        }
+    }
+}
+
+fn publish_all(
+    conn: &mut DbConnection,
+    tenant: &str,
+    ids: &[String],
+    publish: bool,
+    published_dir: &PathBuf,
+    unpublished_dir: &PathBuf,
+) -> Result<(), Failure> {
+    let found: Vec<Recording> = Recording::find_many(conn, tenant, ids)?
+        .into_iter()
+        .filter(|r| matches!(r.state.as_str(), "published" | "unpublished"))
+        .collect();
+    if found.is_empty() {
+        return Err(Failure::NotFound);
+    }
+    let (from, to) = if publish { (unpublished_dir, published_dir) } else { (published_dir, unpublished_dir) };
+    for recording in found.iter().filter(|r| r.published != publish) {
+        for format in Recording::formats(conn, &recording.record_id)? {
+            move_format(from, to, &format, &recording.record_id).map_err(Failure::Files)?;
+        }
+        Recording::set_published(conn, &recording.record_id, publish)?;
+    }
+    Ok(())
+}
+
+/// `updateRecordings`: `meta_*` set (or removed when blank) and `protect` on every listed recording.
+pub async fn update(state: &AppState, call: ApiCall) -> Result<HttpResponse, BbbError> {
+    let ids = record_ids(&call)?;
+    let changes: Vec<(String, Option<String>)> = call
+        .params
+        .iter()
+        .filter_map(|(k, v)| {
+            let key = k.strip_prefix("meta_").filter(|key| !key.is_empty())?.to_ascii_lowercase();
+            Some((key, Some(v.clone()).filter(|v| !v.trim().is_empty())))
+        })
+        .collect();
+    let protect = call.get("protect").map(|p| p.eq_ignore_ascii_case("true"));
+    let tenant = call.tenant_id().to_string();
+    let updated = db::run(&state.pool, move |conn| -> Result<bool, DbError> {
+        if Recording::find_many(conn, &tenant, &ids)?.len() != ids.len() {
+            return Ok(false);
+        }
+        Recording::update_metadata(conn, &ids, &changes, protect)
+    })
+    .await?;
+    Ok(xml_response(format!("<response><returncode>SUCCESS</returncode><updated>{updated}</updated></response>")))
+}
+
+/// `deleteRecordings` (GET): files removed from both trees; the row kept with state `deleted`.
+pub async fn delete(state: &AppState, call: ApiCall) -> Result<HttpResponse, BbbError> {
+    let ids = record_ids(&call)?;
+    let tenant = call.tenant_id().to_string();
+    let trees = [state.config.recording_publish_dir.clone(), state.config.recording_unpublish_dir.clone()];
+    let done = db::run(&state.pool, move |conn| -> Result<Result<(), Failure>, DbError> {
+        let found = Recording::find_many(conn, &tenant, &ids)?;
+        if found.is_empty() {
+            return Ok(Err(Failure::NotFound));
+        }
+        for recording in found {
+            for tree in &trees {
+                let Ok(formats) = std::fs::read_dir(tree) else { continue };
+                for format in formats.filter_map(Result::ok) {
+                    let folder = format.path().join(&recording.record_id);
+                    if folder.is_dir() {
+                        if let Err(e) = std::fs::remove_dir_all(&folder) {
+                            return Ok(Err(Failure::Files(format!("{}: {e}", folder.display()))));
+                        }
+                    }
+                }
+            }
+            Recording::mark_deleted(conn, &recording.record_id)?;
+        }
+        Ok(Ok(()))
+    })
+    .await?;
+    match done {
+        Ok(()) => {
+            Ok(xml_response("<response><returncode>SUCCESS</returncode><deleted>true</deleted></response>".into()))
+        }
+        Err(Failure::NotFound) => Err(not_found()),
+        Err(Failure::Db(e)) => Err(e.into()),
+        Err(Failure::Files(e)) => {
+            log::error!("deleting recordings failed: {e}");
+            Err(BbbError::internal("Unable to delete recording."))
+        }
+    }
+}
+
+/// The answer of publish, update and delete while recordings are disabled.
+pub fn disabled() -> HttpResponse {
+    xml_response(crate::bbb::xml::error_document("notFound", "We could not find recordings"))
+}
