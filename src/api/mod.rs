@@ -13,6 +13,7 @@ pub mod proxy;
 pub mod recording_changes;
 pub mod recordings;
 pub mod request;
+pub mod upload;
 
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(index::index)),
         )
         .route("/bigbluebutton/api/analytics_callback", web::post().to(analytics::analytics_callback))
+        .route("/bigbluebutton/api/uploadRecording", web::post().to(upload::upload_recording))
         .route("/bigbluebutton/api/{call}", web::to(call))
         .service(
             web::resource(["/{tenant}/bigbluebutton/api", "/{tenant}/bigbluebutton/api/"])
