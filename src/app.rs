@@ -43,7 +43,12 @@ impl Prepared {
     pub fn start(self) -> AppState {
         let config = Arc::new(self.config);
         let shared = Arc::new(Shared::default());
-        let deps = Deps { config: config.clone(), db: self.pool.clone(), shared: shared.clone() };
+        let deps = Deps {
+            config: config.clone(),
+            db: self.pool.clone(),
+            shared: shared.clone(),
+            secrets: self.secrets.clone(),
+        };
         let importer_deps = deps.clone();
         let scheduler = actix::Supervisor::start(move |_| Scheduler::new(deps));
         let recordings = actix::Supervisor::start(move |_| RecordingsActor::new(importer_deps));

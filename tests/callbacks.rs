@@ -98,4 +98,82 @@ async fn relays_the_analytics_callback_to_the_front_end(backend: Backend) {
     app.stop().await;
 }
 
-on_both_backends!(relays_the_analytics_callback_to_the_front_end);
+/// A front-end whose `/ready` fails `failures` times with 503, then answers 200; records the form bodies.
+fn ready_endpoint(failures: usize) -> (String, Arc<Mutex<Vec<String>>>, actix_web::dev::ServerHandle) {
+    let received: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = received.clone();
+    let server = HttpServer::new(move || {
+        let log = log.clone();
+        App::new().route(
+            "/ready",
+            web::post().to(move |body: web::Bytes| {
+                let log = log.clone();
+                async move {
+                    let mut seen = log.lock().unwrap();
+                    seen.push(String::from_utf8_lossy(&body).into_owned());
+                    if seen.len() <= failures {
+                        HttpResponse::ServiceUnavailable().finish()
+                    } else {
+                        HttpResponse::Ok().finish()
+                    }
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .disable_signals()
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let url = format!("http://{}/ready", server.addrs()[0]);
+    let server = server.run();
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+    (url, received, handle)
+}
+
+async fn calls_the_front_end_back_when_a_recording_is_imported(backend: Backend) {
+    let root = tempfile::tempdir().unwrap();
+    let app = TestApp::start_with_recordings(backend, root.path(), &[]).await;
+    let spool = root.path().join("spool").to_string_lossy().into_owned();
+    let _pool = FakePool::untagged(&app, 1).await;
+    let (url, received, front) = ready_endpoint(2);
+    let created =
+        app.bbb("create", &[("name", "x"), ("meetingID", "rec-1"), ("meta_bbb-recording-ready-url", &url)]).await;
+    assert_eq!(created.xml("returncode").as_deref(), Some("SUCCESS"), "{}", created.body);
+
+    const SAMPLE: &str = include_str!("fixtures/sample-metadata.xml");
+    const ID: &str = "b27af2f930d418879550e09c7548d1cdd0be25cf-1504122319984";
+    let xml = SAMPLE
+        .replace("<meetingId>5bd0e35013bc9761d06f01d4bfd9b4ae1c8df289</meetingId>", "<meetingId>rec-1</meetingId>");
+    std::fs::create_dir_all(&spool).unwrap();
+    let mut builder = tar::Builder::new(std::fs::File::create(format!("{spool}/{ID}.tar")).unwrap());
+    let mut header = tar::Header::new_gnu();
+    header.set_size(xml.len() as u64);
+    header.set_mode(0o644);
+    builder.append_data(&mut header, format!("presentation/{ID}/metadata.xml"), xml.as_bytes()).unwrap();
+    builder.finish().unwrap();
+    drop(builder);
+    app.state.recordings.send(scalelite::actors::recordings::ImportNow).await.unwrap();
+
+    // Two failures, then success: three calls, one and two seconds apart.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while received.lock().unwrap().len() < 3 {
+        assert!(std::time::Instant::now() < deadline, "only {} calls", received.lock().unwrap().len());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let body = received.lock().unwrap()[2].clone();
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes()).into_owned().collect();
+    let token = &form.iter().find(|(k, _)| k == "signed_parameters").unwrap().1;
+    let claims = jwt::verify(token, &[Secret::new(common::SECRET)], 0).unwrap();
+    assert_eq!(claims["meeting_id"], "rec-1");
+    assert_eq!(claims["record_id"], ID);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(received.lock().unwrap().len(), 3, "no call after a success");
+    front.stop(true).await;
+    app.stop().await;
+}
+
+on_both_backends!(
+    relays_the_analytics_callback_to_the_front_end,
+    calls_the_front_end_back_when_a_recording_is_imported
+);

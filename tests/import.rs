@@ -35,19 +35,7 @@ fn dirs() -> Dirs {
 }
 
 async fn app(backend: Backend, d: &Dirs, extra: &[(&str, &str)]) -> TestApp {
-    let spool = d.spool.to_string_lossy().into_owned();
-    let work = d.root.join("work").to_string_lossy().into_owned();
-    let published = d.published.to_string_lossy().into_owned();
-    let unpublished = d.unpublished.to_string_lossy().into_owned();
-    let mut env = vec![
-        ("RECORDING_SPOOL_DIR", spool.as_str()),
-        ("RECORDING_WORK_DIR", work.as_str()),
-        ("RECORDING_PUBLISH_DIR", published.as_str()),
-        ("RECORDING_UNPUBLISH_DIR", unpublished.as_str()),
-        ("RECORDING_IMPORT_POLL_INTERVAL", "3600"),
-    ];
-    env.extend_from_slice(extra);
-    TestApp::start_with(backend, &env).await
+    TestApp::start_with_recordings(backend, &d.root, extra).await
 }
 
 /// A tar entry: a path and its content.

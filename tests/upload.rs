@@ -27,21 +27,8 @@ fn run_script(base: &str, secret: &str, published: &std::path::Path) -> std::pro
 
 async fn the_post_publish_script_uploads_a_recording(backend: Backend) {
     let root = tempfile::tempdir().unwrap();
-    let spool = root.path().join("spool").to_string_lossy().into_owned();
-    let work = root.path().join("work").to_string_lossy().into_owned();
-    let published = root.path().join("published").to_string_lossy().into_owned();
-    let unpublished = root.path().join("unpublished").to_string_lossy().into_owned();
-    let app = TestApp::start_with(
-        backend,
-        &[
-            ("RECORDING_SPOOL_DIR", &spool),
-            ("RECORDING_WORK_DIR", &work),
-            ("RECORDING_PUBLISH_DIR", &published),
-            ("RECORDING_UNPUBLISH_DIR", &unpublished),
-            ("RECORDING_IMPORT_POLL_INTERVAL", "3600"),
-        ],
-    )
-    .await;
+    let app = TestApp::start_with_recordings(backend, root.path(), &[]).await;
+    let spool = root.path().join("spool");
     let _pool = FakePool::untagged(&app, 1).await;
     // The BBB server's own published tree.
     let bbb = tempfile::tempdir().unwrap();

@@ -21,6 +21,8 @@ pub struct Deps {
     pub config: Arc<Config>,
     pub db: Pool,
     pub shared: Arc<Shared>,
+    /// The load-balancer secrets (configured, or generated and kept in the database).
+    pub secrets: Arc<[crate::secret::Secret]>,
 }
 
 thread_local! {

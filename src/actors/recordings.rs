@@ -6,6 +6,7 @@ use std::time::Duration;
 use actix::prelude::*;
 
 use super::{blocking, Deps};
+use crate::recordings::callback::notify;
 use crate::recordings::importer::{import_tar, set_aside, waiting, Folders, Settings};
 
 /// The importer.
@@ -42,15 +43,15 @@ impl RecordingsActor {
             protected: config.protected_recordings_enabled,
         };
         let work = blocking(move || {
-            let mut imported = 0;
+            let mut imported = Vec::new();
             for tar in waiting(&folders.spool) {
                 let mut conn = db.get()?;
                 match import_tar(&mut conn, &tar, &folders, &settings) {
                     Ok(recordings) => {
-                        imported += recordings.len();
-                        for r in recordings {
+                        for r in &recordings {
                             log::info!("imported recording {} ({})", r.record_id, r.state);
                         }
+                        imported.extend(recordings);
                     }
                     Err(e) if e.is_bad_tar() => {
                         log::warn!("recording {} refused: {e}", tar.display());
@@ -68,10 +69,20 @@ impl RecordingsActor {
         });
         ctx.spawn(work.into_actor(self).map(|result, act, ctx| {
             act.scanning = false;
-            let imported = result.unwrap_or_else(|e| {
+            let recordings = result.unwrap_or_else(|e| {
                 log::warn!("recording import failed: {e}");
-                0
+                Vec::new()
             });
+            let imported = recordings.len();
+            // One callback per recording (an import indexes each format; the last row is the whole recording).
+            let mut last: std::collections::HashMap<String, crate::db::models::recording::Recording> =
+                Default::default();
+            for recording in recordings {
+                last.insert(recording.record_id.clone(), recording);
+            }
+            for recording in last.into_values() {
+                actix_web::rt::spawn(notify(act.deps.clone(), recording));
+            }
             for waiter in act.waiters.drain(..) {
                 let _ = waiter.send(imported);
             }

@@ -115,6 +115,19 @@ impl BbbClient {
         Ok(response.status().as_u16())
     }
 
+    /// POSTs a form to a front-end's callback URL; returns the HTTP status.
+    pub async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> Result<u16, CallError> {
+        let body = encode_query(form.iter().copied());
+        let response = self
+            .http
+            .post(url)
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .send_body(body)
+            .await
+            .map_err(|e| CallError::Transport(e.to_string()))?;
+        Ok(response.status().as_u16())
+    }
+
     /// GETs the API index (`<url>/?checksum=…`), which carries `bbbVersion`.
     pub async fn index(&self, target: &Target<'_>) -> Result<String, CallError> {
         let sum = checksum::sign(target.algorithm, "", "", b"", target.secret);

@@ -154,6 +154,23 @@ impl TestApp {
         TestApp::start_on(TestDb::new(backend), extra).await
     }
 
+    /// An app whose recording folders (spool, work, published, unpublished) are under `root`, and whose
+    /// importer scans only when told (`ImportNow`).
+    pub async fn start_with_recordings(backend: Backend, root: &std::path::Path, extra: &[(&str, &str)]) -> TestApp {
+        let folder = |name: &str| root.join(name).to_string_lossy().into_owned();
+        let (spool, work, published, unpublished) =
+            (folder("spool"), folder("work"), folder("published"), folder("unpublished"));
+        let mut env = vec![
+            ("RECORDING_SPOOL_DIR", spool.as_str()),
+            ("RECORDING_WORK_DIR", work.as_str()),
+            ("RECORDING_PUBLISH_DIR", published.as_str()),
+            ("RECORDING_UNPUBLISH_DIR", unpublished.as_str()),
+            ("RECORDING_IMPORT_POLL_INTERVAL", "3600"),
+        ];
+        env.extend_from_slice(extra);
+        TestApp::start_with(backend, &env).await
+    }
+
     /// An app on a given database (a second instance: `TestDb::share`).
     pub async fn start_on(db: TestDb, extra: &[(&str, &str)]) -> TestApp {
         let prepared = prepare(config(&db, extra)).unwrap();
