@@ -90,6 +90,8 @@ fn crash_during_import_then_restart(backend: Backend) {
         let (total, _) = scalelite::recordings::search::search(&mut conn, &filter).unwrap();
         assert_eq!(total, 1, "imported exactly once (killed after {delay} ms)");
         assert!(!root.path().join(format!("unpublished/presentation/{ID}")).exists());
+        let leftovers = std::fs::read_dir(&work).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(leftovers, 0, "no work folder left behind (killed after {delay} ms)");
     }
 }
 

@@ -95,6 +95,19 @@ async fn imports_a_tar_once_and_moves_its_files(backend: Backend) {
     app.stop().await;
 }
 
+async fn cleans_up_after_interrupted_imports(backend: Backend) {
+    let d = dirs();
+    let stale = d.root.join(format!("work/{ID}.0123456789abcdef0123456789abcdef"));
+    std::fs::create_dir_all(stale.join("presentation")).unwrap();
+    let unrelated = d.root.join("work/keep-me");
+    std::fs::create_dir_all(&unrelated).unwrap();
+    let app = app(backend, &d, &[]).await;
+    app.state.recordings.send(ImportNow).await.unwrap();
+    assert!(!stale.exists(), "the work folder of an interrupted import is removed at start");
+    assert!(unrelated.exists(), "other folders stay");
+    app.stop().await;
+}
+
 async fn imports_unpublished_when_asked(backend: Backend) {
     let d = dirs();
     let app = app(backend, &d, &[("RECORDING_IMPORT_UNPUBLISHED", "true")]).await;
@@ -205,5 +218,6 @@ on_both_backends!(
     imports_a_tar_once_and_moves_its_files,
     imports_unpublished_when_asked,
     sets_bad_tars_aside_and_goes_on,
-    publishes_updates_and_deletes
+    publishes_updates_and_deletes,
+    cleans_up_after_interrupted_imports
 );

@@ -7,7 +7,7 @@ use actix::prelude::*;
 
 use super::{blocking, Deps};
 use crate::recordings::callback::notify;
-use crate::recordings::importer::{import_tar, set_aside, waiting, Folders, Settings};
+use crate::recordings::importer::{clean_work_folder, import_tar, set_aside, waiting, Folders, Settings};
 
 /// The importer.
 pub struct RecordingsActor {
@@ -100,6 +100,11 @@ impl Actor for RecordingsActor {
     fn started(&mut self, ctx: &mut Context<Self>) {
         if self.deps.config.recording_disabled {
             return;
+        }
+        let work = self.deps.config.recording_work_dir.clone();
+        let cleaned = clean_work_folder(&work);
+        if cleaned > 0 {
+            log::info!("removed {cleaned} work folder(s) of interrupted imports in {}", work.display());
         }
         self.scan(ctx);
         ctx.run_interval(self.deps.config.recording_import_poll_interval, |act, ctx| act.scan(ctx));

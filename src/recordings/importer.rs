@@ -214,6 +214,22 @@ pub fn import_tar(
     result
 }
 
+/// Removes the work folders an interrupted import left behind (`<record_id>.<32 hex digits>`); returns how many.
+pub fn clean_work_folder(work: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(work) else { return 0 };
+    let mut removed = 0;
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = name
+            .rsplit_once('.')
+            .is_some_and(|(_, tail)| tail.len() == 32 && tail.chars().all(|c| c.is_ascii_hexdigit()));
+        if ours && entry.path().is_dir() && fs::remove_dir_all(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// Moves a refused tar to `failed/`, with a `.reason` file beside it.
 pub fn set_aside(tar_path: &Path, spool: &Path, reason: &str) -> std::io::Result<()> {
     let failed = spool.join("failed");
