@@ -207,10 +207,13 @@ pub fn import_tar(
             }
             imported.push(Recording::import(conn, &meta, &options)?);
         }
-        fs::remove_file(tar_path)?;
         Ok(imported)
     })();
     let _ = fs::remove_dir_all(&work);
+    // The tar goes last: until then, a crash means importing it again.
+    if result.is_ok() {
+        fs::remove_file(tar_path)?;
+    }
     result
 }
 
