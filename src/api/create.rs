@@ -11,7 +11,7 @@ use rand::Rng;
 
 use crate::actors::scheduler::{Place, Unreserve};
 use crate::api::meetings::{relay, timeout_for, unreachable};
-use crate::api::policy::{ParamList, Policy};
+use crate::api::policy::{Call, ParamList, Policy};
 use crate::api::request::ApiCall;
 use crate::app::AppState;
 use crate::balancer::{PlaceError, TagRequest};
@@ -153,17 +153,7 @@ async fn locate(state: &AppState, call: &ApiCall, meeting_id: &str, tag: TagRequ
 pub async fn create(state: &AppState, call: ApiCall) -> Result<HttpResponse, BbbError> {
     let meeting_id = call.meeting_id()?.to_string();
     let config = &state.config;
-    let empty = Vec::new();
-    let (tenant_defaults, tenant_overrides) = match &call.tenant {
-        Some(t) => (&t.defaults, &t.overrides),
-        None => (&empty, &empty),
-    };
-    let policy = Policy {
-        tenant_defaults,
-        global_defaults: &config.default_create_params,
-        global_overrides: &config.override_create_params,
-        tenant_overrides,
-    };
+    let policy = Policy::of(config, call.tenant.as_deref(), Call::Create);
     let tag = TagRequest::parse(policy.server_tag(call.get("meta_server-tag")));
     let meeting = locate(state, &call, &meeting_id, tag).await?;
     let meeting = Arc::new(meeting);

@@ -4,7 +4,7 @@
 use actix_web::HttpResponse;
 
 use crate::api::meetings::{find_with_server, not_found};
-use crate::api::policy::{ParamList, Policy};
+use crate::api::policy::{Call, ParamList, Policy};
 use crate::api::request::ApiCall;
 use crate::app::AppState;
 use crate::bbb::client::signed_url;
@@ -18,17 +18,7 @@ pub async fn join(state: &AppState, call: ApiCall) -> Result<HttpResponse, BbbEr
         .filter(|s| s.can_join())
         .ok_or_else(|| BbbError::new("serverUnavailable", "The server for this meeting is disabled/offline."))?;
     let config = &state.config;
-    let empty = Vec::new();
-    let (tenant_defaults, tenant_overrides) = match &call.tenant {
-        Some(t) => (&t.defaults, &t.overrides),
-        None => (&empty, &empty),
-    };
-    let policy = Policy {
-        tenant_defaults,
-        global_defaults: &config.default_join_params,
-        global_overrides: &config.override_join_params,
-        tenant_overrides,
-    };
+    let policy = Policy::of(config, call.tenant.as_deref(), Call::Join);
     let mut params = policy.apply(ParamList::from_client(&call.params, &config.join_exclude_params));
     params.set("meetingID", &meeting.bbb_meeting_id);
     let location = signed_url(&server.target(), "join", &params.pairs());

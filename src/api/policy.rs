@@ -56,6 +56,33 @@ pub struct Policy<'a> {
     pub tenant_overrides: &'a [(String, String)],
 }
 
+/// The calls a policy applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Call {
+    Create,
+    Join,
+}
+
+impl<'a> Policy<'a> {
+    /// The policy of a call for a tenant (or for none): the tenant's settings apply to create and join alike.
+    pub fn of(
+        config: &'a crate::config::Config,
+        tenant: Option<&'a crate::pool::TenantView>,
+        call: Call,
+    ) -> Policy<'a> {
+        const NONE: &[(String, String)] = &[];
+        let (tenant_defaults, tenant_overrides) = match tenant {
+            Some(t) => (&t.defaults[..], &t.overrides[..]),
+            None => (NONE, NONE),
+        };
+        let (global_defaults, global_overrides) = match call {
+            Call::Create => (&config.default_create_params[..], &config.override_create_params[..]),
+            Call::Join => (&config.default_join_params[..], &config.override_join_params[..]),
+        };
+        Policy { tenant_defaults, global_defaults, global_overrides, tenant_overrides }
+    }
+}
+
 /// The tag is resolved on its own (see `create`), never through defaults or overrides.
 const SERVER_TAG: &str = "meta_server-tag";
 

@@ -10,7 +10,7 @@ use bytes::Bytes;
 
 use crate::app::AppState;
 use crate::bbb::checksum::{self, ChecksumError};
-use crate::bbb::params::encode_component;
+use crate::bbb::params::encode_query;
 use crate::error::BbbError;
 use crate::pool::TenantView;
 use crate::secret::Secret;
@@ -88,18 +88,10 @@ fn tenant(request: &HttpRequest, state: &AppState, path_tenant: Option<&str>) ->
 
 /// BBB's sorted form of form parameters (2.4–3.0 rebuild the query this way for form POSTs).
 fn canonical_form(params: &[(String, String)]) -> String {
-    let mut sorted: Vec<&(String, String)> = params.iter().filter(|(k, _)| k != "checksum").collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut out = String::new();
-    for (key, value) in sorted {
-        if !out.is_empty() {
-            out.push('&');
-        }
-        encode_component(&mut out, key);
-        out.push('=');
-        encode_component(&mut out, value);
-    }
-    out
+    let mut sorted: Vec<(&str, &str)> =
+        params.iter().filter(|(k, _)| k != "checksum").map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    encode_query(sorted)
 }
 
 fn verify(
