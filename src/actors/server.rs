@@ -63,7 +63,7 @@ impl ServerActor {
         let want_version = self.server.bbb_version.is_none() || self.polls_since_version >= VERSION_EVERY;
         let fetch = async move {
             let target = view.target();
-            let listed = match client.call(&target, "getMeetings", &[], None, None).await {
+            let listed = match client.fetch(&target, "getMeetings", &[], None, None).await {
                 Ok(text) => parse_get_meetings(&text, now_ms()),
                 Err(e) => Err(e),
             };

@@ -28,7 +28,7 @@ pub async fn get_meetings(state: &AppState, call: ApiCall) -> Result<HttpRespons
     let client = crate::actors::client(&state.config);
     let asks = view.servers.values().filter(|s| s.online && s.state != ServerState::Disabled).map(|server| {
         let client = client.clone();
-        async move { (server, client.call(&server.target(), "getMeetings", &[], None, None).await) }
+        async move { (server, client.fetch(&server.target(), "getMeetings", &[], None, None).await) }
     });
     let answers = futures_util::future::join_all(asks).await;
     let prefix = call.tenant.as_ref().map(|t| format!("{}~", t.name));

@@ -63,9 +63,10 @@ impl BbbClient {
         BbbClient { http }
     }
 
-    /// Sends a signed call and returns the body of any BBB answer, `SUCCESS` or `FAILED`. A body, if given,
-    /// is POSTed as XML; `timeout` replaces the client's response timeout.
-    pub async fn call(
+    /// Sends a signed call and returns the body as it came, unchecked: for callers that parse it anyway
+    /// (`parse_get_meetings` checks the returncode itself). A body, if given, is POSTed as XML; `timeout`
+    /// replaces the client's response timeout.
+    pub async fn fetch(
         &self,
         target: &Target<'_>,
         call: &str,
@@ -87,7 +88,19 @@ impl BbbClient {
         };
         let mut response = sent.map_err(|e| CallError::Transport(e.to_string()))?;
         let body = response.body().limit(64 << 20).await.map_err(|e| CallError::Transport(e.to_string()))?;
-        let text = String::from_utf8(body.to_vec()).map_err(|_| CallError::BadResponse("not UTF-8".into()))?;
+        String::from_utf8(body.to_vec()).map_err(|_| CallError::BadResponse("not UTF-8".into()))
+    }
+
+    /// Sends a signed call and returns the body of any BBB answer, `SUCCESS` or `FAILED` (to be relayed).
+    pub async fn call(
+        &self,
+        target: &Target<'_>,
+        call: &str,
+        params: &[(&str, &str)],
+        xml_body: Option<bytes::Bytes>,
+        timeout: Option<Duration>,
+    ) -> Result<String, CallError> {
+        let text = self.fetch(target, call, params, xml_body, timeout).await?;
         match check_returncode(&text) {
             Ok(()) | Err(CallError::Failed { .. }) => Ok(text),
             Err(e) => Err(e),
@@ -96,7 +109,7 @@ impl BbbClient {
 
     /// GETs a signed call and returns the body of a `SUCCESS` answer.
     pub async fn get(&self, target: &Target<'_>, call: &str, params: &[(&str, &str)]) -> Result<String, CallError> {
-        let text = self.call(target, call, params, None, None).await?;
+        let text = self.fetch(target, call, params, None, None).await?;
         check_returncode(&text)?;
         Ok(text)
     }
