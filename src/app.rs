@@ -13,7 +13,7 @@ use crate::db::models::setting;
 use crate::db::{self, DbError, Pool};
 use crate::pool::Shared;
 use crate::secret::Secret;
-use crate::{admin, api};
+use crate::{admin, api, playback};
 use actix::Addr;
 
 /// What every handler can reach.
@@ -26,6 +26,8 @@ pub struct AppState {
     pub shared: Arc<Shared>,
     pub scheduler: Addr<Scheduler>,
     pub recordings: Addr<RecordingsActor>,
+    /// Signs playback cookies: `SECRET_KEY_BASE`, or one generated and kept in the database.
+    pub cookie_key: Secret,
 }
 
 /// The result of [`prepare`]: what the application needs before its actors start, and the secret generated
@@ -35,6 +37,7 @@ pub struct Prepared {
     pub pool: Pool,
     pub secrets: Arc<[Secret]>,
     pub generated_secret: Option<Secret>,
+    pub cookie_key: Secret,
 }
 
 impl Prepared {
@@ -52,7 +55,8 @@ impl Prepared {
         let importer_deps = deps.clone();
         let scheduler = actix::Supervisor::start(move |_| Scheduler::new(deps));
         let recordings = actix::Supervisor::start(move |_| RecordingsActor::new(importer_deps));
-        AppState { config, pool: self.pool, secrets: self.secrets, shared, scheduler, recordings }
+        let cookie_key = self.cookie_key;
+        AppState { config, pool: self.pool, secrets: self.secrets, shared, scheduler, recordings, cookie_key }
     }
 }
 
@@ -73,8 +77,12 @@ pub fn prepare(config: Config) -> Result<Prepared, DbError> {
     } else {
         Arc::from(config.loadbalancer_secrets.clone())
     };
+    let cookie_key = match &config.secret_key_base {
+        Some(key) => key.clone(),
+        None => Secret::new(setting::get_or_insert(&mut conn, setting::COOKIE_KEY, Secret::generate().expose())?),
+    };
     drop(conn);
-    Ok(Prepared { config, pool, secrets, generated_secret })
+    Ok(Prepared { config, pool, secrets, generated_secret, cookie_key })
 }
 
 /// Every route of Scalelite.
@@ -83,5 +91,6 @@ pub fn configure_app(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .app_data(web::PayloadConfig::new(admin::http::MAX_BODY))
         .configure(api::configure)
         .configure(admin::http::configure)
+        .configure(playback::configure)
         .default_service(web::to(api::unsupported_request));
 }

@@ -66,6 +66,8 @@ pub const KEYS: &[Key] = &[
     Key { name: "PROTECTED_RECORDINGS_ENABLED", default: "false", meaning: "Playback needs a one-time token from getRecordings" },
     Key { name: "PROTECTED_RECORDINGS_TOKEN_TIMEOUT", default: "60", meaning: "Minutes a one-time playback token lives" },
     Key { name: "PROTECTED_RECORDINGS_TIMEOUT", default: "360", meaning: "Minutes a playback cookie lives" },
+    Key { name: "RECORDING_X_ACCEL_REDIRECT", default: "false", meaning: "Answer playback file requests with X-Accel-Redirect for nginx instead of serving the files" },
+    Key { name: "RECORDING_PLAYER_DIR", default: "/var/bigbluebutton/playback/presentation/2.3", meaning: "The bbb-playback player served at /playback/presentation/2.3/ (if the folder exists)" },
     Key { name: "BUILD_NUMBER", default: "", meaning: "Shown as <build> in the API index" },
     Key { name: "DEFAULT_LOCALE", default: "en", meaning: "Language of the pages Scalelite shows" },
 ];
@@ -184,6 +186,8 @@ pub struct Config {
     pub protected_recordings_enabled: bool,
     pub protected_recordings_token_timeout: Duration,
     pub protected_recordings_timeout: Duration,
+    pub recording_x_accel_redirect: bool,
+    pub recording_player_dir: PathBuf,
     pub build_number: Option<String>,
     pub default_locale: String,
 }
@@ -371,6 +375,10 @@ impl Config {
             protected_recordings_enabled: r.flag("PROTECTED_RECORDINGS_ENABLED")?,
             protected_recordings_token_timeout: r.minutes("PROTECTED_RECORDINGS_TOKEN_TIMEOUT", 60)?,
             protected_recordings_timeout: r.minutes("PROTECTED_RECORDINGS_TIMEOUT", 360)?,
+            recording_x_accel_redirect: r.flag("RECORDING_X_ACCEL_REDIRECT")?,
+            recording_player_dir: r
+                .text_or("RECORDING_PLAYER_DIR", "/var/bigbluebutton/playback/presentation/2.3")
+                .into(),
             build_number: r.text("BUILD_NUMBER"),
             default_locale: r.text_or("DEFAULT_LOCALE", "en"),
         })

@@ -7,10 +7,11 @@ use crate::api::meetings::xml_response;
 use crate::api::request::ApiCall;
 use crate::app::AppState;
 use crate::db::models::recording::Recording;
+use crate::db::models::token;
 use crate::db::{self, DbError};
 use crate::error::BbbError;
 use crate::recordings::search::{search, Filter};
-use crate::recordings::xml::recordings_document;
+use crate::recordings::xml::{recordings_document, Presentation, Tokens};
 
 /// A comma-separated parameter as a list (empty entries dropped).
 fn list(call: &ApiCall, key: &str) -> Vec<String> {
@@ -68,21 +69,31 @@ pub async fn get_recordings(state: &AppState, call: ApiCall, request: &HttpReque
     }
     let filter = filter_of(&call);
     let paginated = filter.limit.is_some();
-    let (total, page) = db::run(&state.pool, move |conn| -> Result<_, DbError> {
+    let token_lifetime = state.config.protected_recordings_token_timeout.as_millis() as i64;
+    let (total, page, tokens) = db::run(&state.pool, move |conn| -> Result<_, DbError> {
         let (total, page) = search(conn, &filter)?;
-        Ok((total, Recording::complete(conn, page)?))
+        let page = Recording::complete(conn, page)?;
+        let wanted: Vec<(String, String)> = page
+            .iter()
+            .filter(|full| full.recording.protected)
+            .flat_map(|full| full.formats.iter().map(|(f, _)| (f.record_id.clone(), f.format.clone())))
+            .collect();
+        let minted = token::mint(conn, &wanted, token_lifetime)?;
+        let tokens: Tokens = wanted.into_iter().zip(minted).collect();
+        Ok((total, page, tokens))
     })
     .await?;
-    let document = recordings_document(
-        &page,
-        &base_url(request),
-        state.config.protected_recordings_enabled,
-        paginated.then_some(total),
-    );
-    Ok(xml_response(document))
+    let base_url = base_url(request);
+    let how = Presentation {
+        base_url: &base_url,
+        show_protected: state.config.protected_recordings_enabled,
+        tokens: &tokens,
+    };
+    Ok(xml_response(recordings_document(&page, &how, paginated.then_some(total))))
 }
 
 /// The answer while recordings are disabled.
 pub fn no_recordings() -> HttpResponse {
-    xml_response(recordings_document(&[], "", false, None))
+    let how = Presentation { base_url: "", show_protected: false, tokens: &Tokens::new() };
+    xml_response(recordings_document(&[], &how, None))
 }

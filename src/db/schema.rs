@@ -137,6 +137,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    recording_tokens (token) {
+        token -> Text,
+        record_id -> Text,
+        format -> Text,
+        expires_at -> BigInt,
+    }
+}
+
 diesel::joinable!(recording_metadata -> recordings (record_id));
 diesel::joinable!(playback_formats -> recordings (record_id));
 
@@ -151,4 +160,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     recording_metadata,
     playback_formats,
     thumbnails,
+    recording_tokens,
 );

@@ -1,17 +1,28 @@
 //! The `getRecordings` document (Ruby Scalelite's shape, plus BBB's `isBreakout`, `rawSize` and `size`), with
 //! URLs prefixed by the scheme and host the front-end used.
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use crate::bbb::xml::{element, escape};
 use crate::db::models::recording::FullRecording;
 
+/// One-time playback tokens by `(record_id, format)`, for protected recordings.
+pub type Tokens = HashMap<(String, String), String>;
+
+/// How the recordings are shown: the prefix of their URLs, whether `<protected>` appears, their tokens.
+pub struct Presentation<'a> {
+    pub base_url: &'a str,
+    pub show_protected: bool,
+    pub tokens: &'a Tokens,
+}
+
 /// The document for a page of recordings; `total` is shown when the call was paginated.
-pub fn recordings_document(page: &[FullRecording], base_url: &str, show_protected: bool, total: Option<i64>) -> String {
+pub fn recordings_document(page: &[FullRecording], how: &Presentation<'_>, total: Option<i64>) -> String {
     let mut out = String::with_capacity(1024 + 2048 * page.len());
     out.push_str("<response><returncode>SUCCESS</returncode><recordings>");
     for full in page {
-        write_recording(&mut out, full, base_url, show_protected);
+        write_recording(&mut out, full, how);
     }
     out.push_str("</recordings>");
     if page.is_empty() {
@@ -26,7 +37,8 @@ pub fn recordings_document(page: &[FullRecording], base_url: &str, show_protecte
     out
 }
 
-fn write_recording(out: &mut String, full: &FullRecording, base_url: &str, show_protected: bool) {
+fn write_recording(out: &mut String, full: &FullRecording, how: &Presentation<'_>) {
+    let (base_url, show_protected) = (how.base_url, how.show_protected);
     let r = &full.recording;
     out.push_str("<recording>");
     element(out, "recordID", &r.record_id);
@@ -66,7 +78,12 @@ fn write_recording(out: &mut String, full: &FullRecording, base_url: &str, show_
     for (format, images) in &full.formats {
         out.push_str("<format>");
         element(out, "type", &format.format);
-        element(out, "url", &format!("{base_url}{}", format.url));
+        match how.tokens.get(&(r.record_id.clone(), format.format.clone())) {
+            Some(token) if r.protected => {
+                element(out, "url", &format!("{base_url}/recording/{}/{}?token={token}", r.record_id, format.format))
+            }
+            _ => element(out, "url", &format!("{base_url}{}", format.url)),
+        }
         let _ = write!(out, "<length>{}</length>", format.length);
         if let Some(processing_time) = format.processing_time {
             let _ = write!(out, "<processingTime>{processing_time}</processingTime>");

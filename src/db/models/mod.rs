@@ -7,3 +7,4 @@ pub mod server;
 pub mod setting;
 pub mod tenant;
 pub mod tenant_setting;
+pub mod token;

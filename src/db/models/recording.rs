@@ -46,6 +46,13 @@ pub struct FormatRow {
     pub size: Option<i64>,
 }
 
+impl FormatRow {
+    /// A recording's playback format.
+    pub fn find(conn: &mut DbConnection, record_id: &str, format: &str) -> Result<Option<FormatRow>, DbError> {
+        Ok(playback_formats::table.find((record_id, format)).select(FormatRow::as_select()).first(conn).optional()?)
+    }
+}
+
 /// A row of `thumbnails`.
 #[derive(Queryable, Selectable, Insertable, Debug, Clone, PartialEq)]
 #[diesel(table_name = thumbnails)]

@@ -8,6 +8,9 @@ use crate::db::{DbConnection, DbError};
 /// The key of the load-balancer secret generated at the first start.
 pub const GENERATED_SECRET: &str = "loadbalancer_secret";
 
+/// The key that signs playback cookies when `SECRET_KEY_BASE` is unset, generated at the first start.
+pub const COOKIE_KEY: &str = "secret_key_base";
+
 /// The value of a setting, if set.
 pub fn get(conn: &mut DbConnection, key: &str) -> Result<Option<String>, DbError> {
     Ok(settings::table.find(key).select(settings::value).first(conn).optional()?)

@@ -1,0 +1,1 @@
+DROP TABLE recording_tokens;
