@@ -28,7 +28,7 @@ pub const KEYS: &[Key] = &[
     Key { name: "DATABASE_URL", default: DEFAULT_DATABASE_URL, meaning: "sqlite://PATH (the default, a file in the working folder) or postgres://USER:PASSWORD@HOST/DB" },
     Key { name: "DB_POOL_SIZE", default: "10", meaning: "Database connections per instance" },
     Key { name: "URL_HOST", default: "", meaning: "Public host name of this Scalelite (callbacks, links)" },
-    Key { name: "SECRET_KEY_BASE", default: "", meaning: "Key that signs protected-recording cookies; the same on every instance" },
+    Key { name: "SECRET_KEY_BASE", default: "", meaning: "Key that signs playback cookies of protected recordings. Unset: one is generated and kept in the database, shared by every instance" },
     Key { name: "PORT", default: "3000", meaning: "TCP port to listen on" },
     Key { name: "BIND", default: "tcp://0.0.0.0:$PORT", meaning: "Address to listen on (tcp://HOST:PORT or HOST:PORT); wins over PORT" },
     Key { name: "MULTITENANCY_ENABLED", default: "false", meaning: "Serve several tenants, each with its own secrets" },

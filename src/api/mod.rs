@@ -13,6 +13,7 @@ pub mod proxy;
 pub mod recording_changes;
 pub mod recordings;
 pub mod request;
+pub mod text_tracks;
 pub mod upload;
 
 use actix_web::http::Method;
@@ -74,6 +75,8 @@ async fn call(request: HttpRequest, body: Bytes, state: web::Data<AppState>) -> 
             FORM
         }
         "publishRecordings" | "deleteRecordings" if method == Method::GET => FORM,
+        "getRecordingTextTracks" if get_or_post => FORM,
+        "putRecordingTextTrack" if method == Method::POST => FORM,
         _ => return BbbError::unsupported_request().error_response(),
     };
     if name == "getMeetings" && state.config.get_meetings_api_disabled {
@@ -83,9 +86,11 @@ async fn call(request: HttpRequest, body: Bytes, state: web::Data<AppState>) -> 
         match name.as_str() {
             "getRecordings" => return recordings::no_recordings(),
             "publishRecordings" | "updateRecordings" | "deleteRecordings" => return recording_changes::disabled(),
+            "getRecordingTextTracks" | "putRecordingTextTrack" => return text_tracks::disabled(),
             _ => {}
         }
     }
+    let upload = (name == "putRecordingTextTrack").then(|| body.clone());
     let checked = match request::check(&name, &request, body, &state, path_tenant.as_deref(), accepts) {
         Ok(checked) => checked,
         Err(e) => return e.error_response(),
@@ -102,6 +107,13 @@ async fn call(request: HttpRequest, body: Bytes, state: web::Data<AppState>) -> 
         "publishRecordings" => recording_changes::publish(&state, checked).await,
         "updateRecordings" => recording_changes::update(&state, checked).await,
         "deleteRecordings" => recording_changes::delete(&state, checked).await,
+        "getRecordingTextTracks" => {
+            text_tracks::get_text_tracks(&state, checked, &recordings::base_url(&request)).await
+        }
+        "putRecordingTextTrack" => {
+            let content_type = request.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+            text_tracks::put_text_track(&state, checked, content_type, upload.unwrap_or_default()).await
+        }
         _ => proxy::send_chat_message(&state, checked).await,
     };
     answer.unwrap_or_else(|e| e.error_response())
