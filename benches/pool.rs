@@ -6,64 +6,13 @@
 //! (`fake-bbb`'s `/ceiling/…/join`, also 2 workers), measured in the same run, alternating with Scalelite.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{Read, Write};
+mod common;
+
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use scalelite::bbb::checksum::{self, Algorithm};
-use scalelite::bbb::params::encode_query;
-use scalelite::secret::Secret;
-
-const SECRET: &str = "bench-secret";
-
-/// A child process, killed when dropped.
-struct Proc(std::process::Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// A blocking HTTP/1.1 GET or POST; returns the status and the body.
-fn http(method: &str, port: u16, path: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
-    write!(stream, "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
-    (status, body)
-}
-
-fn wait_for(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !ready() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn signed(call: &str, params: &[(&str, &str)]) -> String {
-    let query = encode_query(params.iter().copied());
-    let sum = checksum::sign(Algorithm::Sha1, call, &query, b"", &Secret::new(SECRET));
-    let join = if query.is_empty() { "" } else { "&" };
-    format!("/bigbluebutton/api/{call}?{query}{join}checksum={sum}")
-}
-
-fn admin_path(call: &str) -> String {
-    let sum = checksum::sign(Algorithm::Sha256, call, "", b"", &Secret::new(SECRET));
-    format!("/scalelite/api/{call}?checksum={sum}")
-}
+use common::{admin_path, database, free_port, http, signed, wait_for, Database, Proc, SECRET};
 
 struct Fake {
     port: u16,
@@ -82,37 +31,13 @@ fn start_fake(servers: usize) -> Fake {
     fake
 }
 
-/// A fresh database: an SQLite file, or a new PostgreSQL database.
-struct Database {
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-fn database(backend: &str) -> Database {
-    let dir = tempfile::tempdir().unwrap();
-    let url = match backend {
-        "sqlite" => format!("sqlite://{}", dir.path().join("bench.sqlite3").display()),
-        _ => {
-            use diesel::{Connection, RunQueryDsl};
-            let admin = std::env::var("SCALELITE_TEST_POSTGRES_URL").expect("SCALELITE_TEST_POSTGRES_URL");
-            let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = diesel::PgConnection::establish(&admin).unwrap();
-            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).unwrap();
-            let mut parsed = url::Url::parse(&admin).unwrap();
-            parsed.set_path(&format!("/{name}"));
-            parsed.to_string()
-        }
-    };
-    Database { url, _dir: dir }
-}
-
 struct Scalelite {
     port: u16,
     proc: Proc,
 }
 
 fn start_scalelite(db: &Database, fake: &Fake, servers: usize, env: &[(&str, &str)]) -> Scalelite {
-    let yaml_path = db._dir.path().join("servers.yml");
+    let yaml_path = db.dir.path().join("servers.yml");
     let mut yaml = String::from("servers:\n");
     for i in 0..servers {
         yaml.push_str(&format!(
@@ -278,7 +203,7 @@ fn twenty_servers(backend: &str, report: &mut Vec<String>) {
         ours.iter().map(|w| w.failures).sum::<usize>()
     ));
 
-    let paths_file = db._dir.path().join("creates.txt");
+    let paths_file = db.dir.path().join("creates.txt");
     std::fs::write(&paths_file, creates("rate", 300_000).join("\n")).unwrap();
     let lua = format!("{}/benches/create.lua", env!("CARGO_MANIFEST_DIR"));
     let rate = wrk(&format!("http://127.0.0.1:{}/", app.port), 64, 10, Some((&lua, &paths_file.to_string_lossy())));

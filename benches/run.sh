@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Runs the benchmarks (benches/pool.rs) on SQLite and PostgreSQL: installs wrk if needed, starts a throwaway
-# PostgreSQL unless SCALELITE_TEST_POSTGRES_URL is set, then `cargo bench --bench pool [SCENARIO…]`
-# (scenarios: join create burst getmeetings memory; all by default).
+# Runs the benchmarks on SQLite and PostgreSQL: installs wrk if needed, starts a throwaway PostgreSQL unless
+# SCALELITE_TEST_POSTGRES_URL is set, then
+#   bash benches/run.sh [SCENARIO…]          the meeting API (benches/pool.rs; scenarios: join create burst
+#                                            getmeetings memory; all by default)
+#   bash benches/run.sh recordings [sqlite|postgres]
+#                                            the recordings index with 1,000,000 recordings (benches/recordings.rs;
+#                                            SCALELITE_BENCH_RECORDINGS=N for another size)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/postgres.sh
@@ -11,4 +15,9 @@ fi
 if [ -z "${SCALELITE_TEST_POSTGRES_URL:-}" ]; then
   start_throwaway_postgres
 fi
-cargo bench --locked --bench pool -- "$@"
+if [ "${1:-}" = recordings ]; then
+  shift
+  cargo bench --locked --bench recordings -- "$@"
+else
+  cargo bench --locked --bench pool -- "$@"
+fi

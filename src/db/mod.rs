@@ -122,6 +122,16 @@ pub fn migrate(conn: &mut DbConnection) -> Result<usize, DbError> {
     applied.map_err(|e| DbError::Migration(e.to_string()))
 }
 
+/// Refreshes SQLite's planner statistics (`ANALYZE`, sampling at most about 1,000 rows per index, so it
+/// stays quick on millions of rows). Without them SQLite guesses, and searches recordings by record ID prefix
+/// or `meta_*` through the state index, reading every recording. PostgreSQL's autovacuum does this itself.
+pub fn refresh_statistics(conn: &mut DbConnection) -> Result<(), DbError> {
+    if let DbConnection::Sqlite(c) = conn {
+        c.batch_execute("PRAGMA analysis_limit = 1000; ANALYZE;")?;
+    }
+    Ok(())
+}
+
 /// Whether migrations are pending.
 pub fn has_pending_migrations(conn: &mut DbConnection) -> Result<bool, DbError> {
     let pending = match conn {

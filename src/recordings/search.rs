@@ -32,26 +32,30 @@ fn filtered(filter: &Filter) -> recordings::BoxedQuery<'_, Backend> {
     if !filter.meeting_ids.is_empty() {
         query = query.filter(recordings::meeting_id.eq_any(&filter.meeting_ids));
     }
-    if !filter.record_id_prefixes.is_empty() {
-        let mut any: Box<dyn BoxableExpression<recordings::table, Backend, SqlType = diesel::sql_types::Bool>> =
-            Box::new(diesel::dsl::sql::<diesel::sql_types::Bool>("1 = 0"));
-        for prefix in &filter.record_id_prefixes {
-            any = Box::new(
-                any.or(recordings::record_id.ge(prefix.clone()).and(recordings::record_id.lt(prefix_end(prefix)))),
-            );
-        }
+    // One range per prefix, ORed (no constant first term: SQLite then searches each range in the primary key).
+    let mut ranges = filter.record_id_prefixes.iter().map(|prefix| {
+        let range: Box<dyn BoxableExpression<recordings::table, Backend, SqlType = diesel::sql_types::Bool>> =
+            Box::new(recordings::record_id.ge(prefix.clone()).and(recordings::record_id.lt(prefix_end(prefix))));
+        range
+    });
+    if let Some(first) = ranges.next() {
+        let any = ranges.fold(first, |any, range| Box::new(any.or(range)));
         query = query.filter(any);
     }
     if let Some(states) = &filter.states {
         query = query.filter(recordings::state.eq_any(states));
     }
+    // `record_id IN (SELECT … BY key, value)`: both databases drive the search from the metadata index, so a
+    // selective filter costs its matches, not a scan of every recording (as a correlated EXISTS did).
     for (key, values) in &filter.meta {
-        query = query.filter(diesel::dsl::exists(
-            recording_metadata::table
-                .filter(recording_metadata::record_id.eq(recordings::record_id))
-                .filter(recording_metadata::key.eq(key.clone()))
-                .filter(recording_metadata::value.eq_any(values.clone())),
-        ));
+        query = query.filter(
+            recordings::record_id.eq_any(
+                recording_metadata::table
+                    .filter(recording_metadata::key.eq(key.clone()))
+                    .filter(recording_metadata::value.eq_any(values.clone()))
+                    .select(recording_metadata::record_id),
+            ),
+        );
     }
     query
 }

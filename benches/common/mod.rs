@@ -1,0 +1,84 @@
+//! What the benchmarks share: child processes, a blocking HTTP client, signed BBB paths, fresh databases.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use scalelite::bbb::checksum::{self, Algorithm};
+use scalelite::bbb::params::encode_query;
+use scalelite::secret::Secret;
+
+pub const SECRET: &str = "bench-secret";
+
+/// A child process, killed when dropped.
+pub struct Proc(pub std::process::Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A blocking HTTP/1.1 GET or POST; returns the status and the body.
+pub fn http(method: &str, port: u16, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+    write!(stream, "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+pub fn wait_for(what: &str, limit: Duration, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+pub fn signed(call: &str, params: &[(&str, &str)]) -> String {
+    let query = encode_query(params.iter().copied());
+    let sum = checksum::sign(Algorithm::Sha1, call, &query, b"", &Secret::new(SECRET));
+    let join = if query.is_empty() { "" } else { "&" };
+    format!("/bigbluebutton/api/{call}?{query}{join}checksum={sum}")
+}
+
+pub fn admin_path(call: &str) -> String {
+    let sum = checksum::sign(Algorithm::Sha256, call, "", b"", &Secret::new(SECRET));
+    format!("/scalelite/api/{call}?checksum={sum}")
+}
+
+/// A fresh database: an SQLite file, or a new PostgreSQL database.
+pub struct Database {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+}
+
+pub fn database(backend: &str) -> Database {
+    let dir = tempfile::tempdir().unwrap();
+    let url = match backend {
+        "sqlite" => format!("sqlite://{}", dir.path().join("bench.sqlite3").display()),
+        _ => {
+            use diesel::{Connection, RunQueryDsl};
+            let admin = std::env::var("SCALELITE_TEST_POSTGRES_URL").expect("SCALELITE_TEST_POSTGRES_URL");
+            let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = diesel::PgConnection::establish(&admin).unwrap();
+            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn).unwrap();
+            let mut parsed = url::Url::parse(&admin).unwrap();
+            parsed.set_path(&format!("/{name}"));
+            parsed.to_string()
+        }
+    };
+    Database { url, dir }
+}
