@@ -66,7 +66,7 @@ pub fn prepare(config: Config) -> Result<Prepared, DbError> {
     let pool = db::pool(&config.database_url, config.db_pool_size);
     let mut conn = pool.get()?;
     db::migrate(&mut conn)?;
-    db::refresh_statistics(&mut conn)?;
+    db::pin_statistics(&mut conn)?;
     let mut generated_secret = None;
     let secrets: Arc<[Secret]> = if config.loadbalancer_secrets.is_empty() {
         let candidate = Secret::generate();

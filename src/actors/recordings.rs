@@ -1,7 +1,7 @@
 //! The recordings actor: imports the tars of the spool every `RECORDING_IMPORT_POLL_INTERVAL`, one scan at a
 //! time, on a blocking thread (see [`crate::recordings::importer`]).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use actix::prelude::*;
 
@@ -15,16 +15,11 @@ pub struct RecordingsActor {
     scanning: bool,
     waiters: Vec<tokio::sync::oneshot::Sender<usize>>,
     next_waiters: Vec<tokio::sync::oneshot::Sender<usize>>,
-    /// When SQLite's planner statistics were last refreshed after imports.
-    analyzed_at: Option<Instant>,
 }
-
-/// How often imports may refresh SQLite's planner statistics.
-const ANALYZE_EVERY: Duration = Duration::from_secs(600);
 
 impl RecordingsActor {
     pub fn new(deps: Deps) -> RecordingsActor {
-        RecordingsActor { deps, scanning: false, waiters: Vec::new(), next_waiters: Vec::new(), analyzed_at: None }
+        RecordingsActor { deps, scanning: false, waiters: Vec::new(), next_waiters: Vec::new() }
     }
 
     fn scan(&mut self, ctx: &mut Context<Self>) {
@@ -79,16 +74,6 @@ impl RecordingsActor {
                 Vec::new()
             });
             let imported = recordings.len();
-            if imported > 0 && act.analyzed_at.is_none_or(|at| at.elapsed() >= ANALYZE_EVERY) {
-                act.analyzed_at = Some(Instant::now());
-                let db = act.deps.db.clone();
-                actix_web::rt::spawn(async move {
-                    let refreshed = blocking(move || crate::db::refresh_statistics(&mut *db.get()?)).await;
-                    if let Err(e) = refreshed {
-                        log::warn!("cannot refresh the database statistics: {e}");
-                    }
-                });
-            }
             // One callback per recording (an import indexes each format; the last row is the whole recording).
             let mut last: std::collections::HashMap<String, crate::db::models::recording::Recording> =
                 Default::default();

@@ -122,12 +122,41 @@ pub fn migrate(conn: &mut DbConnection) -> Result<usize, DbError> {
     applied.map_err(|e| DbError::Migration(e.to_string()))
 }
 
-/// Refreshes SQLite's planner statistics (`ANALYZE`, sampling at most about 1,000 rows per index, so it
-/// stays quick on millions of rows). Without them SQLite guesses, and searches recordings by record ID prefix
-/// or `meta_*` through the state index, reading every recording. PostgreSQL's autovacuum does this itself.
-pub fn refresh_statistics(conn: &mut DbConnection) -> Result<(), DbError> {
+/// SQLite's planner statistics for the recordings index, shaped like a large deployment (a million
+/// recordings, ten per meeting, ten metadata rows each). Without statistics, or with sampled ones, SQLite
+/// searches by record ID prefix or `meta_*` through the state index and reads every recording; a full
+/// `ANALYZE` takes minutes on a big database and holds the write lock meanwhile. Fixed figures keep the plans
+/// right at any size (a documented SQLite practice); an operator's full `ANALYZE` replaces them.
+const SQLITE_STATISTICS: &str = "
+    ANALYZE recording_tokens;
+    DELETE FROM sqlite_stat1 WHERE tbl IN ('recordings', 'recording_metadata', 'playback_formats', 'thumbnails');
+    INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
+        ('recordings', 'sqlite_autoindex_recordings_1', '1000000 1'),
+        ('recordings', 'recordings_by_meeting', '1000000 1000000 10 1'),
+        ('recordings', 'recordings_by_state', '1000000 1000000 250000 1'),
+        ('recording_metadata', 'sqlite_autoindex_recording_metadata_1', '10000000 10 1'),
+        ('recording_metadata', 'recording_metadata_by_value', '10000000 1000000 100 1'),
+        ('playback_formats', 'sqlite_autoindex_playback_formats_1', '1000000 2 1'),
+        ('thumbnails', 'sqlite_autoindex_thumbnails_1', '3000000 6 3 1');
+    ANALYZE sqlite_schema;";
+
+/// Sets SQLite's planner statistics for the recordings tables, unless an `ANALYZE` has set them already.
+pub fn pin_statistics(conn: &mut DbConnection) -> Result<(), DbError> {
     if let DbConnection::Sqlite(c) = conn {
-        c.batch_execute("PRAGMA analysis_limit = 1000; ANALYZE;")?;
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let exists = "SELECT count(*) AS n FROM sqlite_schema WHERE name = 'sqlite_stat1'";
+        let has_table = diesel::RunQueryDsl::get_result::<Count>(diesel::sql_query(exists), c)?.n > 0;
+        let analyzed = has_table && {
+            let query = "SELECT count(*) AS n FROM sqlite_stat1 WHERE tbl = 'recordings'";
+            diesel::RunQueryDsl::get_result::<Count>(diesel::sql_query(query), c)?.n > 0
+        };
+        if !analyzed {
+            c.batch_execute(&format!("BEGIN IMMEDIATE; {SQLITE_STATISTICS} COMMIT;"))?;
+        }
     }
     Ok(())
 }
