@@ -221,13 +221,13 @@ fn bench(backend: &str, n: i64, report: &mut Vec<String>) {
             signed("getRecordings", &[("meta_bbb-context-id", &course), ("offset", &offset), ("limit", "100")])
         })
         .collect();
-    let wide_page: Vec<String> = (0..200)
+    let wide_page: Vec<String> = (0..20)
         .map(|_| {
             let offset = (rng.random_range(0..100) * 100).to_string();
             signed("getRecordings", &[("meta_gl-listed", "true"), ("offset", &offset), ("limit", "100")])
         })
         .collect();
-    let first_page: Vec<String> = (0..200).map(|_| signed("getRecordings", &[("limit", "100")])).collect();
+    let first_page: Vec<String> = (0..20).map(|_| signed("getRecordings", &[("limit", "100")])).collect();
 
     let per_meeting = (n / MEETINGS).max(1) as usize;
     let per_course = n / COURSES;
