@@ -15,4 +15,5 @@ pub mod jwt;
 pub mod playback;
 pub mod pool;
 pub mod recordings;
+pub mod request_log;
 pub mod secret;

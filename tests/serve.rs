@@ -155,10 +155,13 @@ async fn health_check_fails_with_503_when_the_database_is_gone() {
     let mut app = TestApp::start(Backend::Postgres).await;
     let healthy = send(app.client.get(app.url("/health_check")), None).await;
     assert_eq!(healthy.status, 200);
+    assert_eq!(send(app.client.get(app.url("/readyz")), None).await.status, 200);
     app.db.destroy();
     let sick = send(app.client.get(app.url("/health_check")), None).await;
     assert_eq!(sick.status, 503, "{}", sick.body);
     assert!(sick.body.starts_with("Health Check Failure: "), "{}", sick.body);
+    assert_eq!(send(app.client.get(app.url("/readyz")), None).await.status, 503, "not ready without a database");
+    assert_eq!(send(app.client.get(app.url("/livez")), None).await.status, 200, "but alive");
     app.stop().await;
 }
 
@@ -170,6 +173,7 @@ async fn health_check_fails_while_migrations_are_pending() {
     let sick = send(app.client.get(app.url("/health_check")), None).await;
     assert_eq!(sick.status, 503, "{}", sick.body);
     assert!(sick.body.contains("migrations are pending"), "{}", sick.body);
+    assert_eq!(send(app.client.get(app.url("/readyz")), None).await.status, 503);
     app.stop().await;
 }
 

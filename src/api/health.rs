@@ -1,4 +1,5 @@
-//! `GET /health_check` (and `/`): `success` while the database answers and is migrated, 503 otherwise.
+//! Health: `GET /health_check`, `/` and `/readyz` (readiness): `success` while the database answers and is
+//! migrated, 503 otherwise; `GET /livez` (liveness): 200 while the process serves requests at all.
 
 use std::time::Duration;
 
@@ -33,4 +34,9 @@ pub async fn health_check(state: web::Data<AppState>) -> HttpResponse {
                 .body(format!("Health Check Failure: {error}"))
         }
     }
+}
+
+/// Liveness: the process answers; it says nothing of the database (a restart would not mend that).
+pub async fn live() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("alive")
 }

@@ -30,6 +30,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     // the dynamic ones cost a regex match each.
     cfg.route("/health_check", web::get().to(health::health_check))
         .route("/", web::to(health::health_check))
+        .route("/readyz", web::get().to(health::health_check))
+        .route("/livez", web::get().to(health::live))
         .service(
             web::resource(["/bigbluebutton/api", "/bigbluebutton/api/"])
                 .route(web::get().to(index::index))

@@ -5,6 +5,7 @@ use actix_web::{web, App, HttpServer};
 use super::Failure;
 use crate::app::{configure_app, prepare};
 use crate::config::Config;
+use crate::request_log;
 
 pub(super) fn run(config: Config) -> Result<(), Failure> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
@@ -25,10 +26,15 @@ pub(super) fn run(config: Config) -> Result<(), Failure> {
         .map_err(|e| Failure(format!("cannot start the runtime: {e}")))?;
     actix_web::rt::System::with_tokio_rt(move || runtime).block_on(async move {
         let state = web::Data::new(prepared.start());
-        let server = HttpServer::new(move || App::new().configure(|cfg| configure_app(cfg, state.clone())))
-            .worker_max_blocking_threads(blocking_threads)
-            .bind(&bind)
-            .map_err(|e| Failure(format!("cannot listen on {bind}: {e} (set PORT or BIND)")))?;
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(actix_web::middleware::from_fn(request_log::request_id))
+                .wrap(request_log::logger())
+                .configure(|cfg| configure_app(cfg, state.clone()))
+        })
+        .worker_max_blocking_threads(blocking_threads)
+        .bind(&bind)
+        .map_err(|e| Failure(format!("cannot listen on {bind}: {e} (set PORT or BIND)")))?;
         let addresses: Vec<String> = server.addrs().iter().map(|a| format!("http://{a}")).collect();
         println!("Scalelite is listening on {} ({database})", addresses.join(", "));
         println!(
