@@ -189,3 +189,18 @@ async fn unknown_routes_get_the_bbb_error() {
     assert_eq!(reply.xml("returncode").as_deref(), Some("SUCCESS"));
     app.stop().await;
 }
+
+#[actix_web::test]
+async fn a_second_instance_on_one_sqlite_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = start(dir.path(), free_port());
+    let port = free_port().to_string();
+    let second = scalelite(&[("PORT", &port), ("RUST_LOG", "warn")], &[]).current_dir(dir.path()).output().unwrap();
+    assert!(!second.status.success());
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(stderr.contains("another Scalelite instance is serving the SQLite database"), "{stderr}");
+    assert!(stderr.contains("PostgreSQL"), "{stderr}");
+    drop(first);
+    let mut third = start(dir.path(), free_port());
+    assert!(third.child.try_wait().unwrap().is_none(), "the lock goes with the instance that held it");
+}

@@ -5,12 +5,18 @@ use actix_web::{web, App, HttpServer};
 use super::Failure;
 use crate::app::{configure_app, prepare};
 use crate::config::Config;
+use crate::db::single_instance;
+use crate::db::url::DatabaseUrl;
 use crate::request_log;
 
 pub(super) fn run(config: Config) -> Result<(), Failure> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let bind = config.bind.clone();
     let database = config.database_url.describe();
+    let _instance = match &config.database_url {
+        DatabaseUrl::Sqlite(path) => Some(single_instance::lock(path).map_err(Failure)?),
+        DatabaseUrl::Postgres(_) => None,
+    };
     let prepared = prepare(config).map_err(|e| Failure(format!("{e} ({database})")))?;
     if let Some(secret) = &prepared.generated_secret {
         println!("No LOADBALANCER_SECRET was set, so Scalelite generated one and keeps it in the database.");

@@ -7,6 +7,7 @@
 
 pub mod models;
 pub mod schema;
+pub mod single_instance;
 pub mod url;
 
 use diesel::connection::SimpleConnection;
