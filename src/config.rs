@@ -68,6 +68,7 @@ pub const KEYS: &[Key] = &[
     Key { name: "PROTECTED_RECORDINGS_TIMEOUT", default: "360", meaning: "Minutes a playback cookie lives" },
     Key { name: "RECORDING_X_ACCEL_REDIRECT", default: "false", meaning: "Answer playback file requests with X-Accel-Redirect for nginx instead of serving the files" },
     Key { name: "RECORDING_PLAYER_DIR", default: "/var/bigbluebutton/playback/presentation/2.3", meaning: "The bbb-playback player served at /playback/presentation/2.3/ (if the folder exists)" },
+    Key { name: "METRICS_TOKEN", default: "", meaning: "If set, /metrics needs the header Authorization: Bearer <this token>" },
     Key { name: "BUILD_NUMBER", default: "", meaning: "Shown as <build> in the API index" },
     Key { name: "DEFAULT_LOCALE", default: "en", meaning: "Language of the pages Scalelite shows" },
 ];
@@ -188,6 +189,7 @@ pub struct Config {
     pub protected_recordings_timeout: Duration,
     pub recording_x_accel_redirect: bool,
     pub recording_player_dir: PathBuf,
+    pub metrics_token: Option<Secret>,
     pub build_number: Option<String>,
     pub default_locale: String,
 }
@@ -379,6 +381,7 @@ impl Config {
             recording_player_dir: r
                 .text_or("RECORDING_PLAYER_DIR", "/var/bigbluebutton/playback/presentation/2.3")
                 .into(),
+            metrics_token: r.text("METRICS_TOKEN").map(Secret::new),
             build_number: r.text("BUILD_NUMBER"),
             default_locale: r.text_or("DEFAULT_LOCALE", "en"),
         })

@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod fake_bbb;
 pub mod jwt;
+pub mod metrics;
 pub mod playback;
 pub mod pool;
 pub mod recordings;

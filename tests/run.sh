@@ -13,8 +13,9 @@ if [ -z "${SCALELITE_TEST_POSTGRES_URL:-}" ]; then
   start_throwaway_postgres
 fi
 
-# The BBB client library the suite drives Scalelite with (tests/client_library.rs), from PyPI.
-if ! python3 -c 'import bigbluebutton_api_python, jxmlease' 2>/dev/null; then
+# From PyPI: the BBB client library the suite drives Scalelite with (tests/client_library.rs) and the Prometheus
+# text-format parser (tests/metrics.rs).
+if ! python3 -c 'import bigbluebutton_api_python, jxmlease, prometheus_client' 2>/dev/null; then
   echo "tests/run.sh: installing the BBB client library from PyPI (tests/client/requirements.txt)"
   python3 -m pip install -q -r tests/client/requirements.txt
 fi

@@ -6,6 +6,7 @@ use std::time::Duration;
 use actix::prelude::*;
 
 use super::{blocking, Deps};
+use crate::metrics::METRICS;
 use crate::recordings::callback::notify;
 use crate::recordings::importer::{clean_work_folder, import_tar, set_aside, waiting, Folders, Settings};
 
@@ -30,6 +31,7 @@ impl RecordingsActor {
             return;
         }
         self.scanning = true;
+        METRICS.actor_in_flight.with_label_values(&["recordings_import"]).inc();
         let config = self.deps.config.clone();
         let db = self.deps.db.clone();
         let folders = Folders {
@@ -46,14 +48,24 @@ impl RecordingsActor {
             let mut imported = Vec::new();
             for tar in waiting(&folders.spool) {
                 let mut conn = db.get()?;
-                match import_tar(&mut conn, &tar, &folders, &settings) {
+                let started = std::time::Instant::now();
+                let outcome = import_tar(&mut conn, &tar, &folders, &settings);
+                let label = match &outcome {
+                    Ok(_) => "imported",
+                    Err(e) if e.is_bad_tar() => "failed",
+                    Err(_) => "retry",
+                };
+                METRICS.import_duration.with_label_values(&[label]).observe(started.elapsed().as_secs_f64());
+                match outcome {
                     Ok(recordings) => {
+                        METRICS.recordings_imported.inc();
                         for r in &recordings {
                             log::info!("imported recording {} ({})", r.record_id, r.state);
                         }
                         imported.extend(recordings);
                     }
                     Err(e) if e.is_bad_tar() => {
+                        METRICS.recordings_failed.inc();
                         log::warn!("recording {} refused: {e}", tar.display());
                         if let Err(io) = set_aside(&tar, &folders.spool, &e.to_string()) {
                             log::error!("cannot move {} to failed/: {io}", tar.display());
@@ -69,6 +81,7 @@ impl RecordingsActor {
         });
         ctx.spawn(work.into_actor(self).map(|result, act, ctx| {
             act.scanning = false;
+            METRICS.actor_in_flight.with_label_values(&["recordings_import"]).dec();
             let recordings = result.unwrap_or_else(|e| {
                 log::warn!("recording import failed: {e}");
                 Vec::new()
@@ -111,7 +124,12 @@ impl Actor for RecordingsActor {
     }
 }
 
-impl Supervised for RecordingsActor {}
+impl Supervised for RecordingsActor {
+    fn restarting(&mut self, _: &mut Self::Context) {
+        self.scanning = false;
+        METRICS.actor_restarts.with_label_values(&["recordings"]).inc();
+    }
+}
 
 /// Scans the spool now (after the scan under way, if any); answers how many recordings it imported.
 #[derive(Message)]

@@ -178,7 +178,11 @@ impl Actor for Scheduler {
     }
 }
 
-impl Supervised for Scheduler {}
+impl Supervised for Scheduler {
+    fn restarting(&mut self, _: &mut Self::Context) {
+        crate::metrics::METRICS.actor_restarts.with_label_values(&["scheduler"]).inc();
+    }
+}
 
 /// Places a new meeting: the id of the chosen server, whose capacity is reserved for it.
 #[derive(Message)]

@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use actix::prelude::*;
 
+use crate::metrics::METRICS;
+
 use super::health::{Health, Transition};
 use super::scheduler::{LoadReport, Scheduler};
 use super::{blocking, client, Deps};
@@ -61,7 +63,10 @@ impl ServerActor {
         let view = ServerView::from_row(&self.server);
         let client = client(&self.deps.config);
         let want_version = self.server.bbb_version.is_none() || self.polls_since_version >= VERSION_EVERY;
+        let server_id = self.server.id.clone();
+        METRICS.actor_in_flight.with_label_values(&["server_poll"]).inc();
         let fetch = async move {
+            let started = std::time::Instant::now();
             let target = view.target();
             let listed = match client.fetch(&target, "getMeetings", &[], None, None).await {
                 Ok(text) => parse_get_meetings(&text, now_ms()),
@@ -71,12 +76,14 @@ impl ServerActor {
                 (Ok(_), true) => client.index(&target).await.ok().as_deref().and_then(parse_version),
                 _ => None,
             };
+            METRICS.poll_duration.with_label_values(&[&server_id]).observe(started.elapsed().as_secs_f64());
             (listed, version)
         };
         ctx.spawn(
             fetch.into_actor(self).then(|(listed, version), act, _| act.record(listed, version).into_actor(act)).map(
                 |(), act, ctx| {
                     act.polling = false;
+                    METRICS.actor_in_flight.with_label_values(&["server_poll"]).dec();
                     for waiter in act.waiters.drain(..) {
                         let _ = waiter.send(());
                     }
@@ -99,6 +106,7 @@ impl ServerActor {
         let success = listed.is_ok();
         if let Err(e) = &listed {
             log::warn!("poll of server {} failed: {e}", self.server.id);
+            METRICS.poll_failures.with_label_values(&[&self.server.id]).inc();
         }
         let transition =
             self.health.record(success, config.server_healthy_threshold, config.server_unhealthy_threshold);
@@ -200,6 +208,7 @@ impl Actor for ServerActor {
 impl Supervised for ServerActor {
     fn restarting(&mut self, _: &mut Context<Self>) {
         log::warn!("server actor {} restarts", self.server.id);
+        METRICS.actor_restarts.with_label_values(&["server"]).inc();
         self.polling = false;
         self.waiters.clear();
         self.next_waiters.clear();

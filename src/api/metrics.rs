@@ -1,0 +1,76 @@
+//! `GET /metrics`: the Prometheus text format. Server, tenant, spool and pool gauges are read now, from the
+//! database and the spool; counters and histograms come from [`crate::metrics::METRICS`]. With
+//! `METRICS_TOKEN` set, the scraper must send `Authorization: Bearer <token>`.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use crate::app::AppState;
+use crate::db::models::server::Server;
+use crate::db::schema::meetings;
+use crate::db::{self, DbError};
+use crate::metrics::METRICS;
+use crate::recordings::importer::waiting;
+
+/// Whether the request carries the configured token (constant-time comparison).
+fn authorized(request: &HttpRequest, state: &AppState) -> bool {
+    let Some(token) = &state.config.metrics_token else {
+        return true;
+    };
+    let given = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let given = given.and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
+    bool::from(subtle::ConstantTimeEq::ct_eq(given.as_bytes(), token.expose().as_bytes()))
+}
+
+/// Reads the gauges that describe the pool now.
+async fn read_gauges(state: &AppState) -> Result<(), DbError> {
+    let spool = state.config.recording_spool_dir.clone();
+    let (servers, per_tenant, backlog) = db::run(&state.pool, move |conn| -> Result<_, DbError> {
+        let servers = Server::all(conn)?;
+        let per_tenant: Vec<(String, i64)> =
+            meetings::table.group_by(meetings::tenant_id).select((meetings::tenant_id, count_star())).load(conn)?;
+        Ok((servers, per_tenant, waiting(&spool).len()))
+    })
+    .await?;
+    let m = &*METRICS;
+    for gauge in [&m.server_online, &m.server_meetings, &m.server_users, &m.server_videos, &m.server_state] {
+        gauge.reset();
+    }
+    m.server_load.reset();
+    for s in &servers {
+        let id = s.id.as_str();
+        m.server_online.with_label_values(&[id]).set(i64::from(s.online));
+        m.server_state.with_label_values(&[id, &s.state]).set(1);
+        m.server_load.with_label_values(&[id]).set(s.load.unwrap_or(0.0));
+        m.server_meetings.with_label_values(&[id]).set(i64::from(s.meetings));
+        m.server_users.with_label_values(&[id]).set(i64::from(s.users));
+        m.server_videos.with_label_values(&[id]).set(i64::from(s.videos));
+    }
+    m.tenant_meetings.reset();
+    let view = state.shared.view();
+    for (tenant_id, count) in per_tenant {
+        let name = view.tenants.values().find(|t| t.id == tenant_id).map_or(tenant_id.as_str(), |t| t.name.as_str());
+        m.tenant_meetings.with_label_values(&[name]).set(count);
+    }
+    m.spool_backlog.set(i64::try_from(backlog).unwrap_or(i64::MAX));
+    let pool = state.pool.state();
+    m.db_connections.with_label_values(&["idle"]).set(i64::from(pool.idle_connections));
+    m.db_connections.with_label_values(&["in_use"]).set(i64::from(pool.connections - pool.idle_connections));
+    m.db_connections.with_label_values(&["max"]).set(i64::from(state.pool.max_size()));
+    Ok(())
+}
+
+/// `GET /metrics`.
+pub async fn metrics(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    if !authorized(&request, &state) {
+        return HttpResponse::Unauthorized()
+            .insert_header((header::WWW_AUTHENTICATE, "Bearer"))
+            .body("metrics need the METRICS_TOKEN bearer token\n");
+    }
+    if let Err(e) = read_gauges(&state).await {
+        log::warn!("metrics: the database did not answer: {e}");
+    }
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(METRICS.render())
+}
