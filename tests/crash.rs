@@ -1,4 +1,5 @@
-//! kill -9 in the middle of an import, then a restart: the recording is imported exactly once, with its files.
+//! kill -9 or SIGTERM in the middle of an import, then a restart: the recording is imported exactly once, with
+//! its files.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -32,7 +33,26 @@ fn write_big_tar(path: &std::path::Path) {
     builder.finish().unwrap();
 }
 
+/// Stops the process with a signal (`KILL` or `TERM`) and waits for it to end.
+fn stop(child: &mut std::process::Child, signal: &str) {
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill").args([&format!("-{signal}"), &pid]).status().unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "scalelite did not stop on SIG{signal}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn crash_during_import_then_restart(backend: Backend) {
+    stopped_during_import_then_restart(backend, "KILL");
+}
+
+fn sigterm_during_import_then_restart(backend: Backend) {
+    stopped_during_import_then_restart(backend, "TERM");
+}
+
+fn stopped_during_import_then_restart(backend: Backend, signal: &str) {
     let db = TestDb::new(backend);
     let root = tempfile::tempdir().unwrap();
     let folder = |name: &str| root.path().join(name).to_string_lossy().into_owned();
@@ -70,12 +90,11 @@ fn crash_during_import_then_restart(backend: Backend) {
         write_big_tar(&tar_path);
         let mut child = start(free_port());
         std::thread::sleep(Duration::from_millis(delay));
-        child.kill().unwrap();
-        child.wait().unwrap();
+        stop(&mut child, signal);
         let mut child = start(free_port());
         let deadline = Instant::now() + Duration::from_secs(60);
         while tar_path.exists() || imported().is_none() {
-            assert!(Instant::now() < deadline, "the restart did not finish the import (killed after {delay} ms)");
+            assert!(Instant::now() < deadline, "the restart did not finish the import (SIG{signal} after {delay} ms)");
             std::thread::sleep(Duration::from_millis(100));
         }
         child.kill().unwrap();
@@ -83,16 +102,16 @@ fn crash_during_import_then_restart(backend: Backend) {
         let dir = root.path().join(format!("published/presentation/{ID}"));
         for i in 0..3 {
             let size = std::fs::metadata(dir.join(format!("video-{i}.webm"))).unwrap().len();
-            assert_eq!(size, 64 << 20, "file {i} whole (killed after {delay} ms)");
+            assert_eq!(size, 64 << 20, "file {i} whole (SIG{signal} after {delay} ms)");
         }
         let mut conn = common::connect(&db);
         let filter = scalelite::recordings::search::Filter { states: None, ..Default::default() };
         let (total, _) = scalelite::recordings::search::search(&mut conn, &filter).unwrap();
-        assert_eq!(total, 1, "imported exactly once (killed after {delay} ms)");
+        assert_eq!(total, 1, "imported exactly once (SIG{signal} after {delay} ms)");
         assert!(!root.path().join(format!("unpublished/presentation/{ID}")).exists());
         let leftovers = std::fs::read_dir(&work).map(|d| d.count()).unwrap_or(0);
-        assert_eq!(leftovers, 0, "no work folder left behind (killed after {delay} ms)");
+        assert_eq!(leftovers, 0, "no work folder left behind (SIG{signal} after {delay} ms)");
     }
 }
 
-on_both_backends_blocking!(crash_during_import_then_restart);
+on_both_backends_blocking!(crash_during_import_then_restart, sigterm_during_import_then_restart);
