@@ -7,15 +7,11 @@ mod common;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{scalelite, Backend, TestDb};
+use common::{free_port, scalelite, Backend, TestDb};
 use scalelite::db::models::recording::Recording;
 
 const SAMPLE: &str = include_str!("fixtures/sample-metadata.xml");
 const ID: &str = "b27af2f930d418879550e09c7548d1cdd0be25cf-1504122319984";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 fn write_big_tar(path: &std::path::Path) {
     let mut builder = tar::Builder::new(std::fs::File::create(path).unwrap());

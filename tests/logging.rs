@@ -4,28 +4,14 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{bbb_query, scalelite, send, sign, Backend, TestDb};
+use common::{bbb_query, free_port, scalelite, send, sign, Backend, Killed, TestDb};
 use scalelite::bbb::checksum::Algorithm;
 
 const LB_SECRET: &str = "lb-secret-5c0ffee5";
 const ADDED_SECRET: &str = "added-server-secret-77aa";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// A child process, killed when dropped.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Every checksum sent, to look for afterwards.
 #[derive(Default)]

@@ -8,12 +8,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{scalelite, send, sign, Backend, TestApp};
+use common::{free_port, scalelite, send, sign, Backend, TestApp};
 use scalelite::bbb::checksum::Algorithm;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 /// A running `scalelite` process, killed when dropped.
 struct Running {

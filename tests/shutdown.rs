@@ -3,26 +3,12 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{bbb_query, scalelite, send, Backend, TestDb};
+use common::{bbb_query, free_port, scalelite, send, Backend, Killed, TestDb};
 
 const SECRET: &str = "shutdown-secret";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// A child process, killed when dropped.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 #[actix_web::test]
 async fn sigterm_lets_requests_in_flight_finish() {

@@ -273,6 +273,21 @@ pub async fn send(request: awc::ClientRequest, body: Option<(&str, &str)>) -> Re
     Reply { status, content_type, location, body }
 }
 
+/// A free TCP port on loopback.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A child process, killed when dropped.
+pub struct Killed(pub std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// The `scalelite` binary with a clean environment: only the given variables.
 pub fn scalelite(env: &[(&str, &str)], args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_scalelite"));
