@@ -5,11 +5,13 @@ use std::sync::Arc;
 
 use actix_web::web;
 
-use crate::actors::recordings::RecordingsActor;
-use crate::actors::scheduler::Scheduler;
+use crate::actors::leader::{campaign_forever, Campaign, Leadership};
+use crate::actors::recordings::{ImportNow, RecordingsActor};
+use crate::actors::scheduler::{PollAll, Scheduler};
 use crate::actors::Deps;
 use crate::config::Config;
 use crate::db::models::setting;
+use crate::db::url::DatabaseUrl;
 use crate::db::{self, DbError, Pool};
 use crate::pool::Shared;
 use crate::secret::Secret;
@@ -28,6 +30,8 @@ pub struct AppState {
     pub recordings: Addr<RecordingsActor>,
     /// Signs playback cookies: `SECRET_KEY_BASE`, or one generated and kept in the database.
     pub cookie_key: Secret,
+    /// Whether this instance polls and imports.
+    pub leadership: Arc<Leadership>,
 }
 
 /// The result of [`prepare`]: what the application needs before its actors start, and the secret generated
@@ -46,17 +50,43 @@ impl Prepared {
     pub fn start(self) -> AppState {
         let config = Arc::new(self.config);
         let shared = Arc::new(Shared::default());
+        let campaign = match &config.database_url {
+            DatabaseUrl::Postgres(url) => Some(Arc::new(Campaign::new(url.clone()))),
+            DatabaseUrl::Sqlite(_) => None,
+        };
+        let leadership = campaign.as_ref().map_or_else(|| Arc::new(Leadership::always()), |c| c.leadership.clone());
+        if let Some(campaign) = &campaign {
+            // A first round now, so that a lone instance leads from its first poll.
+            campaign.step();
+        }
         let deps = Deps {
             config: config.clone(),
             db: self.pool.clone(),
             shared: shared.clone(),
             secrets: self.secrets.clone(),
+            leadership: leadership.clone(),
         };
         let importer_deps = deps.clone();
         let scheduler = actix::Supervisor::start(move |_| Scheduler::new(deps));
         let recordings = actix::Supervisor::start(move |_| RecordingsActor::new(importer_deps));
+        if let Some(campaign) = campaign {
+            let (scheduler, recordings) = (scheduler.clone(), recordings.clone());
+            campaign_forever(campaign, move || {
+                scheduler.do_send(PollAll);
+                recordings.do_send(ImportNow);
+            });
+        }
         let cookie_key = self.cookie_key;
-        AppState { config, pool: self.pool, secrets: self.secrets, shared, scheduler, recordings, cookie_key }
+        AppState {
+            config,
+            pool: self.pool,
+            secrets: self.secrets,
+            shared,
+            scheduler,
+            recordings,
+            cookie_key,
+            leadership,
+        }
     }
 }
 

@@ -36,3 +36,61 @@ async fn two_instances_place_a_meeting_created_through_both_once() {
     second.stop().await;
     first.stop().await;
 }
+
+/// Ends the database session that holds the leader lock, as the death of the leader's process would.
+fn kill_leader_session(db: &common::TestDb) {
+    use diesel::RunQueryDsl;
+    let mut conn = common::connect(db);
+    let ended = diesel::sql_query(
+        "SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_database d ON d.oid = l.database \
+         WHERE l.locktype = 'advisory' AND l.classid = 1935764588 AND d.datname = current_database()",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    assert_eq!(ended, 1, "one session holds the lock");
+}
+
+#[actix_web::test]
+async fn one_instance_polls_and_another_takes_over_when_it_dies() {
+    let first = TestApp::start_with(Backend::Postgres, &[("POLL_INTERVAL", "1")]).await;
+    let second = TestApp::start_on(first.db.share(), &[("POLL_INTERVAL", "1")]).await;
+    assert!(first.state.leadership.is_leader(), "the first instance leads");
+    assert!(!second.state.leadership.is_leader(), "the second follows");
+
+    // Only the leader polls; the follower places meetings with the loads the leader wrote.
+    let pool = FakePool::untagged(&first, 1).await;
+    second.reload().await;
+    let polls = pool.servers[0].calls_of("getMeetings");
+    second.poll_all().await;
+    assert_eq!(pool.servers[0].calls_of("getMeetings"), polls, "a follower does not poll");
+    let created = second.bbb("create", &[("name", "x"), ("meetingID", "through-the-follower")]).await;
+    assert_eq!(created.xml("returncode").as_deref(), Some("SUCCESS"), "{}", created.body);
+
+    // The leader dies: the follower leads within two poll intervals, and polls.
+    kill_leader_session(&first.db);
+    let died = std::time::Instant::now();
+    while !second.state.leadership.is_leader() {
+        assert!(died.elapsed() < std::time::Duration::from_secs(2), "no takeover within two poll intervals");
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let polls = pool.servers[0].calls_of("getMeetings");
+    while pool.servers[0].calls_of("getMeetings") == polls {
+        assert!(died.elapsed() < std::time::Duration::from_secs(2), "the new leader did not poll");
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let old_leader_knows = std::time::Instant::now();
+    while first.state.leadership.is_leader() {
+        assert!(old_leader_knows.elapsed() < std::time::Duration::from_secs(3), "the old leader still thinks it leads");
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    // A server added through the old leader is polled by the new one, without a restart.
+    let added = FakePool::start_named(&first, 1, "late").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while added.servers[0].calls_of("getMeetings") == 0 {
+        assert!(std::time::Instant::now() < deadline, "the added server was not polled");
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    second.stop().await;
+    first.stop().await;
+}

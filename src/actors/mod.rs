@@ -2,6 +2,7 @@
 //! pool in step with the database and places new meetings.
 
 pub mod health;
+pub mod leader;
 pub mod recordings;
 pub mod reservations;
 pub mod scheduler;
@@ -23,6 +24,8 @@ pub struct Deps {
     pub shared: Arc<Shared>,
     /// The load-balancer secrets (configured, or generated and kept in the database).
     pub secrets: Arc<[crate::secret::Secret]>,
+    /// Whether this instance polls and imports (see [`leader`]).
+    pub leadership: Arc<leader::Leadership>,
 }
 
 thread_local! {

@@ -16,21 +16,32 @@ pub struct RecordingsActor {
     scanning: bool,
     waiters: Vec<tokio::sync::oneshot::Sender<usize>>,
     next_waiters: Vec<tokio::sync::oneshot::Sender<usize>>,
+    /// Whether the work folder was cleared of interrupted imports (by the first scan as leader).
+    cleaned: bool,
 }
 
 impl RecordingsActor {
     pub fn new(deps: Deps) -> RecordingsActor {
-        RecordingsActor { deps, scanning: false, waiters: Vec::new(), next_waiters: Vec::new() }
+        RecordingsActor { deps, scanning: false, waiters: Vec::new(), next_waiters: Vec::new(), cleaned: false }
     }
 
     fn scan(&mut self, ctx: &mut Context<Self>) {
-        if self.scanning || self.deps.config.recording_disabled {
+        if self.scanning || self.deps.config.recording_disabled || !self.deps.leadership.is_leader() {
             for waiter in self.waiters.drain(..) {
                 let _ = waiter.send(0);
             }
             return;
         }
         self.scanning = true;
+        if !self.cleaned {
+            // Work folders left by an import that was cut off, here or by a leader that died.
+            self.cleaned = true;
+            let work = self.deps.config.recording_work_dir.clone();
+            let cleaned = clean_work_folder(&work);
+            if cleaned > 0 {
+                log::info!("removed {cleaned} work folder(s) of interrupted imports in {}", work.display());
+            }
+        }
         METRICS.actor_in_flight.with_label_values(&["recordings_import"]).inc();
         let config = self.deps.config.clone();
         let db = self.deps.db.clone();
@@ -113,11 +124,6 @@ impl Actor for RecordingsActor {
     fn started(&mut self, ctx: &mut Context<Self>) {
         if self.deps.config.recording_disabled {
             return;
-        }
-        let work = self.deps.config.recording_work_dir.clone();
-        let cleaned = clean_work_folder(&work);
-        if cleaned > 0 {
-            log::info!("removed {cleaned} work folder(s) of interrupted imports in {}", work.display());
         }
         self.scan(ctx);
         ctx.run_interval(self.deps.config.recording_import_poll_interval, |act, ctx| act.scan(ctx));

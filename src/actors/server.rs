@@ -59,6 +59,13 @@ impl ServerActor {
         if self.polling {
             return;
         }
+        if !self.deps.leadership.is_leader() {
+            // The leader polls; this instance reads its findings from the database.
+            for waiter in self.waiters.drain(..) {
+                let _ = waiter.send(());
+            }
+            return;
+        }
         self.polling = true;
         let view = ServerView::from_row(&self.server);
         let client = client(&self.deps.config);

@@ -18,10 +18,19 @@ pub struct FakePool {
 impl FakePool {
     /// Starts `tags.len()` fake servers with these tags, adds them to the app, and polls them online.
     pub async fn start(app: &TestApp, tags: &[Option<&str>]) -> FakePool {
+        FakePool::start_prefixed(app, tags, "bbb").await
+    }
+
+    /// `n` untagged servers named `<prefix>0`, `<prefix>1`, …
+    pub async fn start_named(app: &TestApp, n: usize, prefix: &str) -> FakePool {
+        FakePool::start_prefixed(app, &vec![None; n], prefix).await
+    }
+
+    async fn start_prefixed(app: &TestApp, tags: &[Option<&str>], prefix: &str) -> FakePool {
         let mut pool = FakePool { fakes: Vec::new(), servers: Vec::new() };
         let mut conn = connect(&app.db);
         for (i, tag) in tags.iter().enumerate() {
-            let name = format!("bbb{i}");
+            let name = format!("{prefix}{i}");
             let server = FakeServer::new(&name, &format!("secret-{i}"));
             let fake = FakeBbb::start(vec![server.clone()], 0, 1).unwrap();
             let new = NewServer {
