@@ -29,6 +29,7 @@ pub struct Metrics {
     pub server_users: IntGaugeVec,
     pub server_videos: IntGaugeVec,
     pub tenant_meetings: IntGaugeVec,
+    pub tenant_users: IntGaugeVec,
     pub spool_backlog: IntGauge,
     pub db_connections: IntGaugeVec,
 }
@@ -150,6 +151,12 @@ impl Metrics {
                 &["server"],
             ),
             tenant_meetings: gauge(&r, "scalelite_tenant_meetings", "Meetings Scalelite knows, by tenant", &["tenant"]),
+            tenant_users: gauge(
+                &r,
+                "scalelite_tenant_users",
+                "Users of a tenant on a server at its last poll (reported by the leader)",
+                &["tenant", "server"],
+            ),
             spool_backlog: register(
                 &r,
                 IntGauge::with_opts(Opts::new(

@@ -71,11 +71,14 @@ fn write_tar(path: &std::path::Path, files: &[(String, &[u8])]) {
 async fn metrics_follow_meetings_servers_and_imports(backend: Backend) {
     let root = tempfile::tempdir().unwrap();
     let app = TestApp::start_with_recordings(backend, root.path(), &[]).await;
-    let mut pool = FakePool::untagged(&app, 1).await;
+    // Metrics are per process and both backends run at once: each names its server after itself.
+    let prefix = if backend == Backend::Sqlite { "sqlite" } else { "postgres" };
+    let mut pool = FakePool::start_named(&app, 1, prefix).await;
+    let name = format!("{prefix}0");
     let before = scrape(&app).await;
-    let server = [("server", "bbb0")];
+    let server = [("server", name.as_str())];
     assert_eq!(before.get("scalelite_server_online", &server), 1.0);
-    assert_eq!(before.get("scalelite_server_state", &[("server", "bbb0"), ("state", "enabled")]), 1.0);
+    assert_eq!(before.get("scalelite_server_state", &[("server", &name), ("state", "enabled")]), 1.0);
     assert_eq!(before.get("scalelite_server_meetings", &server), 0.0);
     assert!(before.get("scalelite_db_pool_connections", &[("state", "max")]) >= 1.0);
 
@@ -96,6 +99,7 @@ async fn metrics_follow_meetings_servers_and_imports(backend: Backend) {
     assert!(after.get("scalelite_tenant_api_requests_total", &[("tenant", "")]) >= 2.0);
     assert_eq!(after.get("scalelite_server_meetings", &server), 1.0);
     assert_eq!(after.get("scalelite_server_users", &server), 3.0);
+    assert_eq!(after.get("scalelite_tenant_users", &[("tenant", ""), ("server", &name)]), 3.0);
     assert!(after.get("scalelite_server_load", &server) >= 3.0);
     assert_eq!(after.get("scalelite_tenant_meetings", &[("tenant", "")]), 1.0);
     assert!(
@@ -108,6 +112,7 @@ async fn metrics_follow_meetings_servers_and_imports(backend: Backend) {
     app.poll_all().await;
     let down = scrape(&app).await;
     assert_eq!(down.get("scalelite_server_online", &server), 0.0, "a stopped server is offline");
+    assert_eq!(down.get("scalelite_tenant_users", &[("tenant", ""), ("server", &name)]), 0.0);
     assert!(
         down.get("scalelite_server_poll_failures_total", &server)
             >= after.get("scalelite_server_poll_failures_total", &server) + 2.0

@@ -38,6 +38,8 @@ pub struct ServerActor {
     waiters: Vec<tokio::sync::oneshot::Sender<()>>,
     /// Waiting for a poll that starts after the one under way.
     next_waiters: Vec<tokio::sync::oneshot::Sender<()>>,
+    /// The tenants whose users this server's last poll reported (metric labels to clear next time).
+    tenants_reported: Vec<String>,
 }
 
 impl ServerActor {
@@ -52,6 +54,7 @@ impl ServerActor {
             polls_since_version: VERSION_EVERY,
             waiters: Vec::new(),
             next_waiters: Vec::new(),
+            tenants_reported: Vec::new(),
         }
     }
 
@@ -103,12 +106,31 @@ impl ServerActor {
         );
     }
 
+    /// Sets `scalelite_tenant_users{tenant, server}` from a poll (the tenant is the `<tenant>~` prefix of the
+    /// BBB-side meeting ID; `""` without multitenancy).
+    fn report_tenant_users(&mut self, listed: &[ListedMeeting]) {
+        let mut users: std::collections::BTreeMap<&str, i64> = Default::default();
+        for meeting in listed {
+            let tenant = meeting.meeting_id.split_once('~').map_or("", |(tenant, _)| tenant);
+            *users.entry(tenant).or_default() += i64::from(meeting.figures.participants);
+        }
+        let gauge = &METRICS.tenant_users;
+        for tenant in self.tenants_reported.drain(..) {
+            let _ = gauge.remove_label_values(&[&tenant, &self.server.id]);
+        }
+        for (tenant, count) in users {
+            gauge.with_label_values(&[tenant, &self.server.id]).set(count);
+            self.tenants_reported.push(tenant.to_string());
+        }
+    }
+
     /// Applies a poll's outcome: health, database, scheduler. Returns when all is recorded.
     fn record(
         &mut self,
         listed: Result<Vec<ListedMeeting>, CallError>,
         version: Option<String>,
     ) -> impl std::future::Future<Output = ()> + 'static {
+        self.report_tenant_users(listed.as_deref().unwrap_or(&[]));
         let config = &self.deps.config;
         let success = listed.is_ok();
         if let Err(e) = &listed {
