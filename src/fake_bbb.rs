@@ -121,6 +121,7 @@ impl FakeBbb {
                 .app_data(web::Data::from(servers.clone()))
                 .app_data(web::PayloadConfig::new(16 << 20))
                 .route("/_control/counts", web::get().to(counts))
+                .route("/_control/calls/{name}/{call}", web::get().to(calls))
                 .route("/_control/{name}/{mode}", web::post().to(control))
                 .route("/ceiling/bigbluebutton/api/join", web::get().to(ceiling))
                 .route("/{name}/bigbluebutton/api", web::to(handle))
@@ -172,6 +173,18 @@ async fn ceiling() -> HttpResponse {
         ))
         .insert_header(("Cache-Control", "no-cache"))
         .finish()
+}
+
+/// `GET /_control/calls/<name>/<call>`: how many times the server answered that call, as plain text.
+async fn calls(
+    path: web::Path<(String, String)>,
+    servers: web::Data<HashMap<String, Arc<FakeServer>>>,
+) -> HttpResponse {
+    let (name, call) = path.into_inner();
+    match servers.get(&name) {
+        Some(server) => HttpResponse::Ok().body(server.calls_of(&call).to_string()),
+        None => HttpResponse::NotFound().body("no such fake server"),
+    }
 }
 
 /// `GET /_control/counts`: meetings per server, as JSON.

@@ -94,3 +94,54 @@ async fn one_instance_polls_and_another_takes_over_when_it_dies() {
     second.stop().await;
     first.stop().await;
 }
+
+/// How many getMeetings the fake server `bbb0` answered.
+async fn polls(client: &awc::Client, fake_port: u16) -> usize {
+    let url = format!("http://127.0.0.1:{fake_port}/_control/calls/bbb0/getMeetings");
+    common::send(client.get(url), None).await.body.trim().parse().unwrap()
+}
+
+#[actix_web::test]
+async fn kill_9_of_the_leader_process_hands_polling_to_the_other() {
+    use common::{free_port, scalelite, Killed};
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let db = common::TestDb::new(Backend::Postgres);
+    let (_fake, fake_port) = common::fake_bbb_process(&db);
+    let client = awc::Client::default();
+    let instance = |port: u16| {
+        let env = [
+            ("DATABASE_URL", db.url.as_str()),
+            ("LOADBALANCER_SECRET", "s"),
+            ("BIND", &format!("127.0.0.1:{port}")),
+            ("RUST_LOG", "warn"),
+            ("POLL_INTERVAL", "1"),
+            ("RECORDING_DISABLED", "true"),
+        ];
+        let env: Vec<(&str, String)> = env.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        Killed(scalelite(&env, &["serve"]).stdout(Stdio::null()).spawn().unwrap())
+    };
+    let mut leader = instance(free_port());
+    let started = Instant::now();
+    while polls(&client, fake_port).await == 0 {
+        assert!(started.elapsed() < Duration::from_secs(30), "the first instance did not poll");
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _follower = instance(free_port());
+    actix_web::rt::time::sleep(Duration::from_secs(2)).await;
+    let before = polls(&client, fake_port).await;
+    actix_web::rt::time::sleep(Duration::from_secs(3)).await;
+    let in_three_seconds = polls(&client, fake_port).await - before;
+    assert!((2..=4).contains(&in_three_seconds), "one instance polls, once a second: {in_three_seconds} polls in 3 s");
+
+    leader.0.kill().unwrap();
+    leader.0.wait().unwrap();
+    let killed = Instant::now();
+    let at_kill = polls(&client, fake_port).await;
+    while polls(&client, fake_port).await == at_kill {
+        assert!(killed.elapsed() < Duration::from_secs(2), "no poll within two poll intervals of the leader's death");
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{bbb_query, free_port, scalelite, send, sign, Backend, Killed, TestDb};
@@ -37,18 +37,7 @@ impl Sent {
 async fn the_log_has_a_line_per_request_and_no_secret() {
     let db = TestDb::new(Backend::Sqlite);
     let root = tempfile::tempdir().unwrap();
-    let fake_port = free_port();
-    let _fake = Killed(
-        Command::new(env!("CARGO_BIN_EXE_fake-bbb"))
-            .args(["--port", &fake_port.to_string(), "--servers", "1", "--workers", "1"])
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let server_url = format!("http://127.0.0.1:{fake_port}/bbb0/bigbluebutton/api");
-    let added = common::ok(common::cli(&db, &["servers", "add", &server_url, "secret-0"]));
-    let id = added.lines().find_map(|l| l.strip_prefix("id: ")).unwrap().to_string();
-    common::ok(common::cli(&db, &["servers", "enable", &id]));
+    let (_fake, _) = common::fake_bbb_process(&db);
 
     let port = free_port();
     let folder = |name: &str| root.path().join(name).to_string_lossy().into_owned();

@@ -13,20 +13,7 @@ const SECRET: &str = "shutdown-secret";
 #[actix_web::test]
 async fn sigterm_lets_requests_in_flight_finish() {
     let db = TestDb::new(Backend::Postgres);
-    let fake_port = free_port();
-    let _fake = Killed(
-        Command::new(env!("CARGO_BIN_EXE_fake-bbb"))
-            .args(["--port", &fake_port.to_string(), "--servers", "1", "--workers", "2"])
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let added = common::ok(common::cli(
-        &db,
-        &["servers", "add", &format!("http://127.0.0.1:{fake_port}/bbb0/bigbluebutton/api"), "secret-0"],
-    ));
-    let id = added.lines().find_map(|l| l.strip_prefix("id: ")).unwrap().to_string();
-    common::ok(common::cli(&db, &["servers", "enable", &id]));
+    let (_fake, fake_port) = common::fake_bbb_process(&db);
     let port = free_port();
     let mut child = Killed(
         scalelite(

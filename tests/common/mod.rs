@@ -288,6 +288,24 @@ impl Drop for Killed {
     }
 }
 
+/// A `fake-bbb` process playing server `bbb0` (secret `secret-0`), added to the database and enabled through
+/// the CLI; returns the process and its port.
+pub fn fake_bbb_process(db: &TestDb) -> (Killed, u16) {
+    let port = free_port();
+    let fake = Killed(
+        Command::new(env!("CARGO_BIN_EXE_fake-bbb"))
+            .args(["--port", &port.to_string(), "--servers", "1", "--workers", "2"])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let url = format!("http://127.0.0.1:{port}/bbb0/bigbluebutton/api");
+    let added = ok(cli(db, &["servers", "add", &url, "secret-0"]));
+    let id = added.lines().find_map(|l| l.strip_prefix("id: ")).unwrap().to_string();
+    ok(cli(db, &["servers", "enable", &id]));
+    (fake, port)
+}
+
 /// The `scalelite` binary with a clean environment: only the given variables.
 pub fn scalelite(env: &[(&str, &str)], args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_scalelite"));
