@@ -74,14 +74,17 @@ pub fn body_kind(request: &HttpRequest) -> Option<BodyKind> {
     }
 }
 
+/// The first label of the Host header (as X-Forwarded-Host gives it, when set): where a tenant's name is.
+pub fn host_label(request: &HttpRequest) -> String {
+    let host = request.connection_info().host().to_string();
+    host.split(['.', ':']).next().unwrap_or_default().to_string()
+}
+
 /// The tenant of a request: the path prefix, else the first label of the Host header.
 fn tenant(request: &HttpRequest, state: &AppState, path_tenant: Option<&str>) -> Result<Arc<TenantView>, BbbError> {
     let name = match path_tenant {
         Some(name) => name.to_string(),
-        None => {
-            let host = request.connection_info().host().to_string();
-            host.split(['.', ':']).next().unwrap_or_default().to_string()
-        }
+        None => host_label(request),
     };
     state.shared.tenant(&name).ok_or_else(BbbError::checksum)
 }

@@ -10,6 +10,7 @@ pub mod not_found;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use crate::api::request::host_label;
 use crate::api::unsupported_request;
 use crate::app::AppState;
 use crate::db::models::recording::{FormatRow, Recording};
@@ -32,9 +33,7 @@ fn host_tenant(request: &HttpRequest, state: &AppState) -> Option<String> {
     if !state.config.multitenancy_enabled {
         return None;
     }
-    let host = request.connection_info().host().to_string();
-    let label = host.split(['.', ':']).next().unwrap_or_default();
-    state.shared.tenant(label).map(|t| t.id.clone())
+    state.shared.tenant(&host_label(request)).map(|t| t.id.clone())
 }
 
 /// Whether a recording may be played through this host: published, and the host's tenant's if it names one.

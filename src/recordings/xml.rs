@@ -78,8 +78,10 @@ fn write_recording(out: &mut String, full: &FullRecording, how: &Presentation<'_
     for (format, images) in &full.formats {
         out.push_str("<format>");
         element(out, "type", &format.format);
-        match how.tokens.get(&(r.record_id.clone(), format.format.clone())) {
-            Some(token) if r.protected => {
+        // Only a protected recording has tokens: the others need no lookup (and no key built for one).
+        let token = if r.protected { how.tokens.get(&(r.record_id.clone(), format.format.clone())) } else { None };
+        match token {
+            Some(token) => {
                 element(out, "url", &format!("{base_url}/recording/{}/{}?token={token}", r.record_id, format.format))
             }
             _ => element(out, "url", &format!("{base_url}{}", format.url)),
