@@ -25,6 +25,7 @@ pub const KEYS: &[Key] = &[
     Key { name: "LOADBALANCER_SECRET", default: "", meaning: "Main API secret. Unset (with LOADBALANCER_SECRETS unset too): one is generated at the first start, kept in the database and printed once" },
     Key { name: "LOADBALANCER_SECRETS", default: "", meaning: "Further accepted secrets, colon-separated (for rotation)" },
     Key { name: "LOADBALANCER_CHECKSUM_ALGORITHM", default: "SHA1:SHA256:SHA384:SHA512", meaning: "Accepted checksum algorithms, colon-separated (SHA1, SHA256, SHA384, SHA512)" },
+    Key { name: "CHECKSUM_EMPTY_FORM_ALLOWED", default: "false", meaning: "Accept a form POST with no query string whose checksum covers the empty string instead of its body (old front-ends). Off: such a checksum would authorise any body" },
     Key { name: "DATABASE_URL", default: DEFAULT_DATABASE_URL, meaning: "sqlite://PATH (the default, a file in the working folder) or postgres://USER:PASSWORD@HOST/DB" },
     Key { name: "DB_POOL_SIZE", default: "10", meaning: "Database connections per instance" },
     Key { name: "URL_HOST", default: "", meaning: "Public host name of this Scalelite (callbacks, links)" },
@@ -147,6 +148,7 @@ pub struct ConfigError {
 pub struct Config {
     pub loadbalancer_secrets: Vec<Secret>,
     pub checksum_algorithms: Vec<Algorithm>,
+    pub checksum_empty_form_allowed: bool,
     pub database_url: DatabaseUrl,
     pub db_pool_size: u32,
     pub url_host: Option<String>,
@@ -192,6 +194,8 @@ pub struct Config {
     pub metrics_token: Option<Secret>,
     pub build_number: Option<String>,
     pub default_locale: String,
+    /// Ruby Scalelite settings that are set but do nothing here, with a note each (warned about at start).
+    pub ignored_ruby_settings: Vec<(&'static str, &'static str)>,
 }
 
 /// Reads keys from a [`Lookup`], treating an empty value as unset.
@@ -328,6 +332,7 @@ impl Config {
         Ok(Config {
             loadbalancer_secrets,
             checksum_algorithms,
+            checksum_empty_form_allowed: r.flag("CHECKSUM_EMPTY_FORM_ALLOWED")?,
             database_url,
             db_pool_size: r.number("DB_POOL_SIZE", 10, 1, "a whole number of connections, at least 1")?,
             url_host: r.text("URL_HOST"),
@@ -384,6 +389,7 @@ impl Config {
             metrics_token: r.text("METRICS_TOKEN").map(Secret::new),
             build_number: r.text("BUILD_NUMBER"),
             default_locale: r.text_or("DEFAULT_LOCALE", "en"),
+            ignored_ruby_settings: crate::ruby_settings::seen(lookup),
         })
     }
 

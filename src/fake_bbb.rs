@@ -4,7 +4,9 @@
 //! `/<name>/bigbluebutton/api`, so one listener can play many servers.
 //!
 //! Faults on demand, per server: hang (never answer), slow (answer after a delay), garbage (not XML),
-//! HTTP 500. To play a server that is down, stop its listener.
+//! HTTP 500, stall (headers and a first chunk, then nothing), drip (a byte at a time, without end), endless (a
+//! body without end, as fast as it is read), deep (20,000 nested elements). To play a server that is down,
+//! stop its listener.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
@@ -31,6 +33,42 @@ pub enum Mode {
     Http500,
     /// Set while the listener stops: a worker still finishing a connection refuses it.
     Down,
+    /// Sends its headers and the start of a document, then nothing more (until the mode changes).
+    Stall,
+    /// Sends a byte every 100 ms, without end (until the mode changes).
+    Drip,
+    /// Sends a body without end, 64 KiB at a time, as fast as it is read (until the mode changes).
+    Endless,
+    /// Answers SUCCESS with 20,000 nested elements.
+    Deep,
+}
+
+/// A streamed body: `first`, then `chunk` every `pause` while the server stays in `mode`.
+fn streamed(
+    server: Arc<FakeServer>,
+    mode: Mode,
+    first: &'static str,
+    chunk: web::Bytes,
+    pause: Duration,
+) -> HttpResponse {
+    let start =
+        futures_util::stream::once(async move { Ok::<_, actix_web::Error>(web::Bytes::from_static(first.as_bytes())) });
+    let rest = futures_util::stream::unfold((), move |()| {
+        let (server, chunk) = (server.clone(), chunk.clone());
+        async move {
+            if pause.is_zero() {
+                actix_web::rt::task::yield_now().await;
+            } else {
+                actix_web::rt::time::sleep(pause).await;
+            }
+            (server.mode() == mode).then_some((Ok(chunk), ()))
+        }
+    });
+    let rest = futures_util::StreamExt::filter(rest, move |_| {
+        let stalled = mode == Mode::Stall;
+        async move { !stalled }
+    });
+    HttpResponse::Ok().content_type("text/xml;charset=utf-8").streaming(futures_util::StreamExt::chain(start, rest))
 }
 
 /// A meeting on a fake server.
@@ -193,7 +231,8 @@ async fn counts(servers: web::Data<HashMap<String, Arc<FakeServer>>>) -> HttpRes
     HttpResponse::Ok().json(counts)
 }
 
-/// `POST /_control/<name>/<mode>`: `normal`, `hang`, `garbage`, `http500`, or `slow-<ms>`.
+/// `POST /_control/<name>/<mode>`: `normal`, `hang`, `garbage`, `http500`, `stall`, `drip`, `endless`, `deep`,
+/// or `slow-<ms>`.
 async fn control(
     path: web::Path<(String, String)>,
     servers: web::Data<HashMap<String, Arc<FakeServer>>>,
@@ -205,9 +244,16 @@ async fn control(
         "hang" => Mode::Hang,
         "garbage" => Mode::Garbage,
         "http500" => Mode::Http500,
+        "stall" => Mode::Stall,
+        "drip" => Mode::Drip,
+        "endless" => Mode::Endless,
+        "deep" => Mode::Deep,
         other => match other.strip_prefix("slow-").and_then(|ms| ms.parse().ok()) {
             Some(ms) => Mode::Slow(Duration::from_millis(ms)),
-            None => return HttpResponse::BadRequest().body("modes: normal, hang, garbage, http500, slow-<ms>"),
+            None => {
+                return HttpResponse::BadRequest()
+                    .body("modes: normal, hang, garbage, http500, stall, drip, endless, deep, slow-<ms>")
+            }
         },
     };
     server.set_mode(mode);
@@ -263,6 +309,26 @@ async fn handle(
         Mode::Garbage => return HttpResponse::Ok().content_type("text/html").body("<html><body>Welcome to nginx"),
         Mode::Http500 => return HttpResponse::InternalServerError().content_type("text/html").body("<h1>500</h1>"),
         Mode::Down => return HttpResponse::ServiceUnavailable().force_close().finish(),
+        Mode::Stall => {
+            let nothing = web::Bytes::new();
+            return streamed(server, Mode::Stall, "<response><returncode>SUCCESS", nothing, Duration::from_millis(100));
+        }
+        Mode::Drip => {
+            let byte = web::Bytes::from_static(b" ");
+            return streamed(server, Mode::Drip, "<response><returncode>SUCCESS", byte, Duration::from_millis(100));
+        }
+        Mode::Endless => {
+            let chunk = web::Bytes::from(vec![b' '; 64 << 10]);
+            return streamed(server, Mode::Endless, "<response><returncode>SUCCESS", chunk, Duration::ZERO);
+        }
+        Mode::Deep => {
+            let levels = 20_000;
+            let mut out = String::from("<response><returncode>SUCCESS</returncode><meetings>");
+            out.push_str(&"<meeting>".repeat(levels));
+            out.push_str(&"</meeting>".repeat(levels));
+            out.push_str("</meetings></response>");
+            return xml(out);
+        }
     }
     if checksum::verify(&call, request.query_string(), b"", std::slice::from_ref(&server.secret), &Algorithm::ALL)
         .is_err()

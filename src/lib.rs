@@ -17,4 +17,5 @@ pub mod playback;
 pub mod pool;
 pub mod recordings;
 pub mod request_log;
+pub mod ruby_settings;
 pub mod secret;

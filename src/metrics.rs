@@ -21,6 +21,7 @@ pub struct Metrics {
     pub actor_in_flight: IntGaugeVec,
     pub recordings_imported: IntCounter,
     pub recordings_failed: IntCounter,
+    pub formats_failed: IntCounter,
     pub import_duration: HistogramVec,
     pub server_online: IntGaugeVec,
     pub server_state: IntGaugeVec,
@@ -115,6 +116,10 @@ impl Metrics {
             recordings_failed: plain_counter(
                 "scalelite_recordings_failed_total",
                 "Recording tars set aside in failed/",
+            ),
+            formats_failed: plain_counter(
+                "scalelite_recording_formats_failed_total",
+                "Playback formats refused while the other formats of their recording were imported",
             ),
             import_duration: histogram(
                 &r,

@@ -120,6 +120,10 @@ impl Shared {
 
     /// A tenant by name.
     pub fn tenant(&self, name: &str) -> Option<Arc<TenantView>> {
+        // Host labels are case-insensitive; the view is keyed in lower case.
+        if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            return self.view().tenants.get(&name.to_ascii_lowercase()).cloned();
+        }
         self.view().tenants.get(name).cloned()
     }
 

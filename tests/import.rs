@@ -214,7 +214,92 @@ async fn publishes_updates_and_deletes(backend: Backend) {
     app.stop().await;
 }
 
+async fn deep_metadata_is_refused_and_a_tar_that_stopped_the_importer_is_not_retried_forever(backend: Backend) {
+    let d = dirs();
+    let app = app(backend, &d, &[]).await;
+    let deep = SAMPLE.replace("<meta>", &format!("<meta><x>{}{}</x>", "<a>".repeat(20_000), "</a>".repeat(20_000)));
+    write_tar(&d.spool.join("a-deep.tar"), &[file(&format!("presentation/{ID}/metadata.xml"), deep.as_bytes())]);
+    // Two imports of this tar were cut off already (the marker the importer writes before each attempt).
+    write_tar(&d.spool.join("b-stopped-twice.tar"), &recording_files());
+    std::fs::write(d.spool.join("b-stopped-twice.tar.importing"), "2\n").unwrap();
+    assert_eq!(app.state.recordings.send(ImportNow).await.unwrap(), 0);
+    for (name, reason) in [("a-deep.tar", "deeper than 64"), ("b-stopped-twice.tar", "stopped 2 times")] {
+        assert!(d.spool.join("failed").join(name).exists(), "{name} moved to failed/");
+        let why = std::fs::read_to_string(d.spool.join("failed").join(format!("{name}.reason"))).unwrap();
+        assert!(why.contains(reason), "{name}: {why}");
+    }
+    assert!(!d.spool.join("b-stopped-twice.tar.importing").exists());
+    // Cut off once: tried again, and imported.
+    write_tar(&d.spool.join("c-stopped-once.tar"), &recording_files());
+    std::fs::write(d.spool.join("c-stopped-once.tar.importing"), "1\n").unwrap();
+    assert_eq!(app.state.recordings.send(ImportNow).await.unwrap(), 2);
+    assert!(!d.spool.join("c-stopped-once.tar").exists() && !d.spool.join("c-stopped-once.tar.importing").exists());
+    app.stop().await;
+}
+
+async fn a_broken_format_does_not_lose_the_others(backend: Backend) {
+    let d = dirs();
+    let app = app(backend, &d, &[]).await;
+    let failed_before = scalelite::metrics::METRICS.formats_failed.get();
+    let mut files = recording_files();
+    let video = files.iter_mut().find(|(name, _)| name == &format!("video/{ID}/metadata.xml")).unwrap();
+    video.1.truncate(300);
+    write_tar(&d.spool.join(format!("{ID}.tar")), &files);
+    assert_eq!(app.state.recordings.send(ImportNow).await.unwrap(), 1);
+    assert!(d.published.join(format!("presentation/{ID}/metadata.xml")).exists());
+    let listed = app.bbb("getRecordings", &[("recordID", ID)]).await;
+    assert!(listed.body.contains("<type>presentation</type>"), "{}", listed.body);
+    assert!(!listed.body.contains("<type>video</type>"), "{}", listed.body);
+    let kept = d.spool.join("failed").join(format!("{ID}.tar"));
+    assert!(kept.exists(), "the tar is kept in failed/");
+    let why = std::fs::read_to_string(d.spool.join("failed").join(format!("{ID}.tar.reason"))).unwrap();
+    assert!(why.contains(&format!("video/{ID}/metadata.xml")), "{why}");
+    assert!(!why.contains("presentation/"), "{why}");
+    assert!(scalelite::metrics::METRICS.formats_failed.get() > failed_before);
+    app.stop().await;
+}
+
+/// Parses a document with Python's expat, which refuses anything that is not well-formed XML 1.0.
+fn assert_strict_xml(body: &str) {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), body).unwrap();
+    let output = std::process::Command::new("python3")
+        .args(["-c", "import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])"])
+        .arg(file.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}: {body}", String::from_utf8_lossy(&output.stderr));
+}
+
+async fn hostile_metadata_never_breaks_the_xml(backend: Backend) {
+    let d = dirs();
+    let app = app(backend, &d, &[]).await;
+    write_tar(&d.spool.join(format!("{ID}.tar")), &recording_files());
+    app.state.recordings.send(ImportNow).await.unwrap();
+    for bad in ["a b", "1x", "-x", "x<y", "a:b", "x\"", "x&y", "x>", "x/y", "x\u{1}"] {
+        let reply = app.bbb("updateRecordings", &[("recordID", ID), (&format!("meta_{bad}"), "v")]).await;
+        assert_eq!(reply.xml("messageKey").as_deref(), Some("invalidMetadataKey"), "{bad:?}: {}", reply.body);
+    }
+    let hostile = "a\u{1}\u{8}\u{1B}<]]>&'\"\u{FFFE}\u{FFFF}日本\u{7F}z";
+    let nul = app.bbb("updateRecordings", &[("recordID", ID), ("meta_name", "a\u{0}b")]).await;
+    assert_eq!(nul.xml("messageKey").as_deref(), Some("paramError"), "{}", nul.body);
+    let reply =
+        app.bbb("updateRecordings", &[("recordID", ID), ("meta_name", hostile), ("meta_x.y-z_", hostile)]).await;
+    assert_eq!(reply.xml("updated").as_deref(), Some("true"), "{}", reply.body);
+    for filters in [vec![("recordID", ID)], vec![], vec![("meta_name", hostile)], vec![("state", "any")]] {
+        let listed = app.bbb("getRecordings", &filters).await;
+        assert_strict_xml(&listed.body);
+    }
+    let listed = app.bbb("getRecordings", &[("recordID", ID)]).await;
+    assert!(listed.body.contains("<name>a&lt;]]&gt;&amp;&apos;&quot;日本\u{7F}z</name>"), "{}", listed.body);
+    assert!(listed.body.contains("<x.y-z_>"), "{}", listed.body);
+    app.stop().await;
+}
+
 on_both_backends!(
+    deep_metadata_is_refused_and_a_tar_that_stopped_the_importer_is_not_retried_forever,
+    a_broken_format_does_not_lose_the_others,
+    hostile_metadata_never_breaks_the_xml,
     imports_a_tar_once_and_moves_its_files,
     imports_unpublished_when_asked,
     sets_bad_tars_aside_and_goes_on,

@@ -174,6 +174,18 @@ async fn serves_the_player_and_the_legacy_redirects(backend: Backend) {
     assert_eq!((status, header(&headers, "location").as_str()), (307, "/video/abc-1/?t=3"));
     let (status, headers, _) = get(&app, "/recording/screenshare/abc-1/", &[]).await;
     assert_eq!((status, header(&headers, "location").as_str()), (307, "/screenshare/abc-1/"));
+    // Encoded CR, LF and other bytes stay encoded in the Location: no header is split, nothing is a 500.
+    for path in [
+        "/playback/video/abc%0D%0ASet-Cookie:%20x=1/",
+        "/recording/screenshare/%00%0A%E9%FF/",
+        "/playback/video/a%0d%0a?x=%0D%0Ay",
+    ] {
+        let (status, headers, _) = get(&app, path, &[]).await;
+        assert!(status == 307 || status == 404, "{path}: {status}");
+        assert!(headers.get("set-cookie").is_none(), "{path}");
+        let location = header(&headers, "location");
+        assert!(!location.contains(['\r', '\n', '\0']), "{path}: {location:?}");
+    }
     let reply = common::send(app.client.get(app.url("/nothing/here/at-all")), None).await;
     assert_eq!(reply.xml("messageKey").as_deref(), Some("unsupportedRequest"), "unknown paths stay BBB errors");
     app.stop().await;

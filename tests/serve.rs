@@ -200,3 +200,34 @@ async fn a_second_instance_on_one_sqlite_file_is_refused() {
     let mut third = start(dir.path(), free_port());
     assert!(third.child.try_wait().unwrap().is_none(), "the lock goes with the instance that held it");
 }
+
+#[test]
+fn warns_once_about_each_ruby_setting_it_does_not_implement() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port().to_string();
+    let mut child = scalelite(
+        &[("PORT", &port), ("RUST_LOG", "warn"), ("S3_RECORDING", "true"), ("FSAPI_PASSWORD", "pin-secret")],
+        &[],
+    )
+    .current_dir(dir.path())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("then enable it") {
+        line.clear();
+        assert!(reader.read_line(&mut line).unwrap() > 0, "scalelite exited early");
+    }
+    child.kill().unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for name in ["S3_RECORDING", "FSAPI_PASSWORD"] {
+        let warnings = stderr.lines().filter(|l| l.contains(&format!("{name} is set"))).count();
+        assert_eq!(warnings, 1, "{name}: {stderr}");
+    }
+    assert!(stderr.contains("not to S3"), "{stderr}");
+    assert!(!stderr.contains("pin-secret"), "values are not logged: {stderr}");
+    assert!(!stderr.contains("REDIS_URL"), "only what is set: {stderr}");
+}

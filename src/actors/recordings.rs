@@ -8,7 +8,10 @@ use actix::prelude::*;
 use super::{blocking, Deps};
 use crate::metrics::METRICS;
 use crate::recordings::callback::notify;
-use crate::recordings::importer::{clean_work_folder, import_tar, set_aside, waiting, Folders, Settings};
+use crate::recordings::importer::{
+    begin_attempt, clean_work_folder, end_attempt, import_tar, set_aside, waiting, Folders, Settings,
+    MAX_INTERRUPTED_ATTEMPTS,
+};
 
 /// The importer.
 pub struct RecordingsActor {
@@ -59,8 +62,26 @@ impl RecordingsActor {
             let mut imported = Vec::new();
             for tar in waiting(&folders.spool) {
                 let mut conn = db.get()?;
+                match begin_attempt(&tar) {
+                    Ok(earlier) if earlier >= MAX_INTERRUPTED_ATTEMPTS => {
+                        METRICS.recordings_failed.inc();
+                        let reason = format!("the importer stopped {earlier} times while importing this tar");
+                        log::error!("recording {} set aside: {reason}", tar.display());
+                        match set_aside(&tar, &folders.spool, &reason) {
+                            Ok(()) => end_attempt(&tar),
+                            Err(io) => log::error!("cannot move {} to failed/: {io}", tar.display()),
+                        }
+                        continue;
+                    }
+                    Ok(_) => {}
+                    Err(io) => {
+                        log::warn!("recording {} not imported now, will retry: {io}", tar.display());
+                        break;
+                    }
+                }
                 let started = std::time::Instant::now();
                 let outcome = import_tar(&mut conn, &tar, &folders, &settings);
+                end_attempt(&tar);
                 let label = match &outcome {
                     Ok(_) => "imported",
                     Err(e) if e.is_bad_tar() => "failed",
@@ -68,12 +89,16 @@ impl RecordingsActor {
                 };
                 METRICS.import_duration.with_label_values(&[label]).observe(started.elapsed().as_secs_f64());
                 match outcome {
-                    Ok(recordings) => {
+                    Ok(done) => {
                         METRICS.recordings_imported.inc();
-                        for r in &recordings {
+                        for r in &done.recordings {
                             log::info!("imported recording {} ({})", r.record_id, r.state);
                         }
-                        imported.extend(recordings);
+                        for reason in &done.broken {
+                            METRICS.formats_failed.inc();
+                            log::warn!("recording {}: a format was refused: {reason}", tar.display());
+                        }
+                        imported.extend(done.recordings);
                     }
                     Err(e) if e.is_bad_tar() => {
                         METRICS.recordings_failed.inc();

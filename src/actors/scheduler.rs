@@ -126,7 +126,8 @@ impl Scheduler {
                         let settings = TenantSetting::all(&mut conn)?;
                         for tenant in Tenant::all(&mut conn)? {
                             let view = TenantView::from_rows(&tenant, &settings);
-                            tenants.insert(tenant.name.clone(), std::sync::Arc::new(view));
+                            // Keyed in lower case: tenants are found by host labels, which are case-insensitive.
+                            tenants.insert(tenant.name.to_ascii_lowercase(), std::sync::Arc::new(view));
                         }
                     }
                     Ok(Rows { read_at, servers, tenants })

@@ -202,7 +202,7 @@ pub async fn end_meetings(client: &BbbClient, server: &Server, meetings: &[Meeti
     let target = Target { url: &server.url, secret: &server.secret, algorithm };
     let mut failed = 0;
     for meeting in meetings {
-        let mut params = vec![("meetingID", meeting.meeting_id.as_str())];
+        let mut params = vec![("meetingID", meeting.bbb_meeting_id.as_str())];
         if let Some(password) = &meeting.moderator_pw {
             params.push(("password", password.as_str()));
         }

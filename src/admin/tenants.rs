@@ -57,6 +57,14 @@ fn name_taken(name: &str) -> AdminError {
     AdminError::unprocessable(format!("A tenant named '{name}' already exists"))
 }
 
+/// Host names are case-insensitive, so two tenants may not differ only in case.
+fn check_name_free(conn: &mut DbConnection, name: &str, own_id: &str) -> Result<(), AdminError> {
+    if Tenant::all(conn)?.iter().any(|t| t.id != own_id && t.name.eq_ignore_ascii_case(name)) {
+        return Err(name_taken(name));
+    }
+    Ok(())
+}
+
 /// Adds a tenant; names are unique.
 pub fn add(conn: &mut DbConnection, name: &str, secrets: &str) -> Result<Tenant, AdminError> {
     if name.is_empty() || secrets.is_empty() {
@@ -66,6 +74,7 @@ pub fn add(conn: &mut DbConnection, name: &str, secrets: &str) -> Result<Tenant,
     }
     validate_name(name)?;
     validate_secrets(secrets)?;
+    check_name_free(conn, name, "")?;
     let now = now_ms();
     let tenant = Tenant {
         id: uuid::Uuid::new_v4().to_string(),
@@ -94,6 +103,7 @@ pub fn update(conn: &mut DbConnection, id: &str, change: TenantUpdate) -> Result
     let mut tenant = get(conn, id)?;
     if let Some(name) = change.name {
         validate_name(&name)?;
+        check_name_free(conn, &name, id)?;
         tenant.name = name;
     }
     if let Some(secrets) = change.secrets {

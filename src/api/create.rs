@@ -18,6 +18,7 @@ use crate::balancer::{PlaceError, TagRequest};
 use crate::db::models::callback::MeetingCallback;
 use crate::db::models::meeting::{Meeting, Placement};
 use crate::db::models::server::ServerState;
+use crate::db::models::tenant::Tenant;
 use crate::db::{self, DbError};
 use crate::error::BbbError;
 use crate::pool::ServerView;
@@ -71,6 +72,8 @@ enum Stored {
     /// The meeting exists (stored earlier, or concurrently by another create).
     Existing(Meeting),
     NoVoiceBridge,
+    /// Another row holds the BBB meeting ID.
+    IdTaken,
 }
 
 /// Finds or places the meeting.
@@ -119,9 +122,19 @@ async fn locate(state: &AppState, call: &ApiCall, meeting_id: &str, tag: TagRequ
                 }
                 None => {}
             }
-            Ok(match template.insert_new(conn, voice_bridges(length, external))? {
+            let mut placed = template.insert_new(conn, voice_bridges(length, external.clone()))?;
+            if let Some(Placement::BbbIdTaken(holder)) = &placed {
+                // A row of a tenant that is gone holds the BBB meeting ID: it is a leftover, not a meeting anyone
+                // can reach any more. It is dropped, and the insert tried once more.
+                if Tenant::find(conn, &holder.tenant_id)?.is_none() && !holder.tenant_id.is_empty() {
+                    Meeting::delete_on_server(conn, &holder.tenant_id, &holder.meeting_id, &holder.server_id)?;
+                    placed = template.insert_new(conn, voice_bridges(length, external))?;
+                }
+            }
+            Ok(match placed {
                 Some(Placement::Inserted(meeting)) => Stored::Inserted(meeting),
                 Some(Placement::Existing(meeting)) => Stored::Existing(meeting),
+                Some(Placement::BbbIdTaken(_)) => Stored::IdTaken,
                 None => Stored::NoVoiceBridge,
             })
         })
@@ -131,6 +144,10 @@ async fn locate(state: &AppState, call: &ApiCall, meeting_id: &str, tag: TagRequ
             Stored::NoVoiceBridge => {
                 state.scheduler.do_send(Unreserve { server_id, bbb_meeting_id });
                 return Err(BbbError::internal("Could not allocate a unique voice bridge."));
+            }
+            Stored::IdTaken => {
+                state.scheduler.do_send(Unreserve { server_id, bbb_meeting_id });
+                return Err(BbbError::new("idNotUnique", "A meeting with that ID is already in use on the servers."));
             }
             Stored::Existing(meeting) => meeting,
         };

@@ -71,7 +71,7 @@ pub fn unreachable(error: CallError, message: &str) -> BbbError {
 
 /// Shows tenant meeting IDs (`<tenant>~<id>`) as the tenant sent them, in `<meetingID>` elements.
 pub fn rewrite_meeting_ids(document: String, prefix: &str) -> String {
-    let Ok(doc) = roxmltree::Document::parse(&document) else {
+    let Ok(doc) = crate::bbb::bounded::parse(&document) else {
         return document;
     };
     let mut cuts: Vec<std::ops::Range<usize>> = doc

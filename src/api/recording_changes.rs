@@ -117,9 +117,17 @@ pub async fn update(state: &AppState, call: ApiCall) -> Result<HttpResponse, Bbb
         .iter()
         .filter_map(|(k, v)| {
             let key = k.strip_prefix("meta_").filter(|key| !key.is_empty())?.to_ascii_lowercase();
-            Some((key, Some(v.clone()).filter(|v| !v.trim().is_empty())))
+            // What XML cannot hold could never be shown: it is not stored either.
+            let value: String = v.chars().filter(|c| crate::bbb::xml::is_xml_char(*c)).collect();
+            Some((key, Some(value).filter(|v| !v.trim().is_empty())))
         })
         .collect();
+    if let Some((key, _)) = changes.iter().find(|(key, _)| !crate::bbb::xml::is_name(key)) {
+        return Err(BbbError::new(
+            "invalidMetadataKey",
+            format!("meta_{key}: a metadata key must start with a letter and hold only letters, digits, - . _"),
+        ));
+    }
     let protect = call.get("protect").map(|p| p.eq_ignore_ascii_case("true"));
     let tenant = call.tenant_id().to_string();
     let updated = db::run(&state.pool, move |conn| -> Result<bool, DbError> {

@@ -1,6 +1,7 @@
 //! What every checked BBB API call goes through: the tenant (first host label or path prefix), the
-//! checksum (raw query as sent; for form POSTs also the body, BBB's sorted form, or the empty string), the
-//! content type, and the decoded parameters.
+//! checksum (raw query as sent; for form POSTs with no query, the body or BBB's sorted form of it, and the empty
+//! string only when `CHECKSUM_EMPTY_FORM_ALLOWED` is set), the content type, and the decoded parameters: those
+//! of the signed part only.
 
 use std::sync::Arc;
 
@@ -117,9 +118,13 @@ fn verify(
     let given = form_params.iter().rev().find(|(k, _)| k == "checksum").map(|(_, v)| v.as_str());
     let given = given.filter(|g| !g.is_empty()).ok_or(ChecksumError::Missing)?;
     let raw = String::from_utf8_lossy(body);
-    checksum::verify_given(given, call, &raw, b"", secrets, algorithms)
-        .or_else(|_| checksum::verify_given(given, call, &canonical_form(form_params), b"", secrets, algorithms))
-        .or_else(|_| checksum::verify_given(given, call, "", b"", secrets, algorithms))
+    let signed = checksum::verify_given(given, call, &raw, b"", secrets, algorithms)
+        .or_else(|_| checksum::verify_given(given, call, &canonical_form(form_params), b"", secrets, algorithms));
+    if state.config.checksum_empty_form_allowed {
+        // Old front-ends sign the empty string: the body is then unsigned, so this is opt-in.
+        return signed.or_else(|_| checksum::verify_given(given, call, "", b"", secrets, algorithms));
+    }
+    signed
 }
 
 /// Checks a call: tenant, checksum, content type; and decodes its parameters.
@@ -158,8 +163,15 @@ pub fn check(
     }
     let mut params: Vec<(String, String)> =
         url::form_urlencoded::parse(request.query_string().as_bytes()).into_owned().collect();
-    params.extend(form_params);
+    // A query that carries the checksum signs the query alone: a form body's parameters are unsigned, so they
+    // are ignored (as bbb-web ignores them then), never added to or put over the signed ones.
+    if checksum::find_checksum(request.query_string()) == Err(ChecksumError::Missing) {
+        params.extend(form_params);
+    }
     params.retain(|(k, _)| k != "checksum");
+    if params.iter().any(|(k, v)| k.contains('\0') || v.contains('\0')) {
+        return Err(BbbError::new("paramError", "A parameter holds a NUL character."));
+    }
     let xml_body = (kind == Some(Some(BodyKind::Xml))).then_some(body);
     let secret = secrets[index].clone();
     Ok(ApiCall { params, xml_body, tenant, secret })

@@ -1,11 +1,27 @@
 //! Signed calls from Scalelite to BBB servers, over HTTP or HTTPS, with the configured timeouts.
+//!
+//! A server's answer is untrusted: `RESPONSE_TIMEOUT` bounds the whole call, body included (a server that
+//! sends its headers and then stalls or drips fails like one that never answers), at most [`MAX_ANSWER_BYTES`]
+//! of one answer are buffered, and at most [`MAX_CALLS_IN_FLIGHT`] calls buffer answers at once, so an endless
+//! body cannot grow memory without bound.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::Semaphore;
+
 use crate::bbb::checksum::{self, Algorithm};
 use crate::bbb::params::encode_query;
 use crate::secret::Secret;
+
+/// The most bytes of one answer that are read: the XML parser's own bound.
+pub const MAX_ANSWER_BYTES: usize = crate::bbb::bounded::MAX_BYTES;
+
+/// The most calls to BBB servers reading answer bodies at once, in this process; further calls wait (within
+/// their deadline) for a place. With [`MAX_ANSWER_BYTES`], this bounds the memory held by answers in flight.
+pub const MAX_CALLS_IN_FLIGHT: usize = 64;
+
+static IN_FLIGHT: Semaphore = Semaphore::const_new(MAX_CALLS_IN_FLIGHT);
 
 /// Where to send a call and how to sign it.
 pub struct Target<'a> {
@@ -39,6 +55,7 @@ pub enum CallError {
 #[derive(Clone)]
 pub struct BbbClient {
     http: awc::Client,
+    response_timeout: Duration,
 }
 
 fn tls_config() -> Option<Arc<rustls::ClientConfig>> {
@@ -60,7 +77,36 @@ impl BbbClient {
             connector = connector.rustls_0_23(tls);
         }
         let http = awc::Client::builder().connector(connector).timeout(response_timeout).disable_redirects().finish();
-        BbbClient { http }
+        BbbClient { http, response_timeout }
+    }
+
+    /// Sends a request and reads its whole answer within `deadline` and [`MAX_ANSWER_BYTES`].
+    async fn whole_answer(
+        &self,
+        request: awc::ClientRequest,
+        body: Option<bytes::Bytes>,
+        deadline: Duration,
+    ) -> Result<String, CallError> {
+        let call = async {
+            let sent = match body {
+                Some(body) => request.timeout(deadline).send_body(body).await,
+                None => request.timeout(deadline).send().await,
+            };
+            let mut response = sent.map_err(|e| CallError::Transport(e.to_string()))?;
+            // A place is needed to buffer an answer, not to wait for one: a server that never answers holds none.
+            let _place = IN_FLIGHT.acquire().await.map_err(|e| CallError::Transport(e.to_string()))?;
+            let body = response.body().limit(MAX_ANSWER_BYTES).await.map_err(|e| match e {
+                awc::error::PayloadError::Overflow => {
+                    CallError::BadResponse(format!("the answer is larger than {MAX_ANSWER_BYTES} bytes"))
+                }
+                e => CallError::Transport(e.to_string()),
+            })?;
+            String::from_utf8(Vec::from(body)).map_err(|_| CallError::BadResponse("not UTF-8".into()))
+        };
+        match actix_web::rt::time::timeout(deadline, call).await {
+            Ok(answer) => answer,
+            Err(_) => Err(CallError::Transport(format!("no whole answer within {} ms", deadline.as_millis()))),
+        }
     }
 
     /// Sends a signed call and returns the body as it came, unchecked: for callers that parse it anyway
@@ -75,20 +121,11 @@ impl BbbClient {
         timeout: Option<Duration>,
     ) -> Result<String, CallError> {
         let url = signed_url(target, call, params);
-        let mut request = match xml_body {
+        let request = match xml_body {
             Some(_) => self.http.post(url).insert_header(("Content-Type", "application/xml")),
             None => self.http.get(url),
         };
-        if let Some(timeout) = timeout {
-            request = request.timeout(timeout);
-        }
-        let sent = match xml_body {
-            Some(body) => request.send_body(body).await,
-            None => request.send().await,
-        };
-        let mut response = sent.map_err(|e| CallError::Transport(e.to_string()))?;
-        let body = response.body().limit(64 << 20).await.map_err(|e| CallError::Transport(e.to_string()))?;
-        String::from_utf8(body.to_vec()).map_err(|_| CallError::BadResponse("not UTF-8".into()))
+        self.whole_answer(request, xml_body, timeout.unwrap_or(self.response_timeout)).await
     }
 
     /// Sends a signed call and returns the body of any BBB answer, `SUCCESS` or `FAILED` (to be relayed).
@@ -146,15 +183,13 @@ impl BbbClient {
         let sum = checksum::sign(target.algorithm, "", "", b"", target.secret);
         let slash = if target.url.ends_with('/') { "" } else { "/" };
         let url = format!("{}{slash}?checksum={sum}", target.url);
-        let mut response = self.http.get(url).send().await.map_err(|e| CallError::Transport(e.to_string()))?;
-        let body = response.body().limit(1 << 20).await.map_err(|e| CallError::Transport(e.to_string()))?;
-        String::from_utf8(body.to_vec()).map_err(|_| CallError::BadResponse("not UTF-8".into()))
+        self.whole_answer(self.http.get(url), None, self.response_timeout).await
     }
 }
 
 /// Checks that a BBB document says `SUCCESS`, or returns its messageKey and message.
 pub fn check_returncode(xml: &str) -> Result<(), CallError> {
-    let doc = roxmltree::Document::parse(xml).map_err(|e| CallError::BadResponse(e.to_string()))?;
+    let doc = crate::bbb::bounded::parse(xml).map_err(|e| CallError::BadResponse(e.to_string()))?;
     check_returncode_doc(&doc)
 }
 

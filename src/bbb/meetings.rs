@@ -30,7 +30,7 @@ fn number(node: roxmltree::Node<'_, '_>, name: &str) -> u32 {
 
 /// Parses a `getMeetings` answer; `now_ms` dates the meetings' ages.
 pub fn parse_get_meetings(xml: &str, now_ms: i64) -> Result<Vec<ListedMeeting>, CallError> {
-    let doc = roxmltree::Document::parse(xml).map_err(|e| CallError::BadResponse(e.to_string()))?;
+    let doc = crate::bbb::bounded::parse(xml).map_err(|e| CallError::BadResponse(e.to_string()))?;
     check_returncode_doc(&doc)?;
     let Some(list) = doc.root_element().children().find(|n| n.has_tag_name("meetings")) else {
         return Ok(Vec::new());
@@ -66,7 +66,7 @@ pub fn parse_get_meetings(xml: &str, now_ms: i64) -> Result<Vec<ListedMeeting>, 
 
 /// `<bbbVersion>` of the API index, if the server reveals it.
 pub fn parse_version(xml: &str) -> Option<String> {
-    let doc = roxmltree::Document::parse(xml).ok()?;
+    let doc = crate::bbb::bounded::parse(xml).ok()?;
     child_text(doc.root_element(), "bbbVersion").filter(|v| !v.is_empty()).map(String::from)
 }
 

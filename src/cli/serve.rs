@@ -11,6 +11,9 @@ use crate::request_log;
 
 pub(super) fn run(config: Config) -> Result<(), Failure> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    for (name, note) in &config.ignored_ruby_settings {
+        log::warn!("{name} is set, but Scalelite does not implement it: {note}");
+    }
     let bind = config.bind.clone();
     let database = config.database_url.describe();
     let _instance = match &config.database_url {

@@ -171,14 +171,23 @@ async fn legacy_presentation(request: HttpRequest) -> HttpResponse {
     }
 }
 
+/// A 307 from `<from><path>` to `<to><path>`, path and query kept as they were sent (still percent-encoded, so
+/// an encoded CR or LF stays encoded); anything that cannot be a `Location` is the not-found page.
+fn legacy_redirect(request: &HttpRequest, from: &str, to: &str) -> HttpResponse {
+    let Some(tail) = request.uri().path().strip_prefix(from) else { return not_found::page() };
+    let location = with_query(format!("{to}{tail}"), request);
+    match header::HeaderValue::from_str(&location) {
+        Ok(value) => HttpResponse::TemporaryRedirect().insert_header((header::LOCATION, value)).finish(),
+        Err(_) => not_found::page(),
+    }
+}
+
 /// `/playback/video/<path>`: 307 to `/video/<path>`.
-async fn legacy_video(request: HttpRequest, tail: web::Path<String>) -> HttpResponse {
-    let location = with_query(format!("/video/{tail}"), &request);
-    redirect(actix_web::http::StatusCode::TEMPORARY_REDIRECT, location)
+async fn legacy_video(request: HttpRequest) -> HttpResponse {
+    legacy_redirect(&request, "/playback/video/", "/video/")
 }
 
 /// `/recording/screenshare/<path>`: 307 to `/screenshare/<path>`.
-async fn legacy_screenshare(request: HttpRequest, tail: web::Path<String>) -> HttpResponse {
-    let location = with_query(format!("/screenshare/{tail}"), &request);
-    redirect(actix_web::http::StatusCode::TEMPORARY_REDIRECT, location)
+async fn legacy_screenshare(request: HttpRequest) -> HttpResponse {
+    legacy_redirect(&request, "/recording/screenshare/", "/screenshare/")
 }

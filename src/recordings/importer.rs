@@ -100,32 +100,52 @@ fn extract(tar_path: &Path, into: &Path) -> Result<(), ImportError> {
     Ok(())
 }
 
-/// Every `<format>/<record_id>/metadata.xml` of an extracted tar, parsed and checked against its folders.
-fn read_formats(root: &Path) -> Result<Vec<(PathBuf, RecordingMetadata)>, ImportError> {
-    let mut found = Vec::new();
-    let mut formats: Vec<PathBuf> =
+/// The formats of an extracted tar: those whose `metadata.xml` reads and matches its folders, and the reasons
+/// the others were refused (one broken format does not lose the others).
+struct Formats {
+    good: Vec<(PathBuf, RecordingMetadata)>,
+    broken: Vec<ImportError>,
+}
+
+/// Reads one `<format>/<record_id>/metadata.xml` and checks it against its folders.
+fn read_format(root: &Path, format_dir: &Path, record_dir: &Path) -> Result<RecordingMetadata, ImportError> {
+    let file = record_dir.join("metadata.xml");
+    let shown = file.strip_prefix(root).unwrap_or(&file).display().to_string();
+    if fs::metadata(&file)?.len() > crate::bbb::bounded::MAX_BYTES as u64 {
+        let error = metadata::MetadataError::NotXml(crate::bbb::bounded::XmlError::TooLarge.to_string());
+        return Err(ImportError::Metadata { path: shown, error });
+    }
+    let xml = fs::read_to_string(&file).map_err(|e| ImportError::Tar(format!("{shown}: {e}")))?;
+    let meta = metadata::parse(&xml).map_err(|error| ImportError::Metadata { path: shown.clone(), error })?;
+    let name = |p: &Path| p.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+    if name(record_dir) != meta.record_id || name(format_dir) != meta.playback.format {
+        return Err(ImportError::Mismatch(shown));
+    }
+    Ok(meta)
+}
+
+/// Every `<format>/<record_id>/metadata.xml` of an extracted tar.
+fn read_formats(root: &Path) -> Result<Formats, ImportError> {
+    let mut formats = Formats { good: Vec::new(), broken: Vec::new() };
+    let mut format_dirs: Vec<PathBuf> =
         fs::read_dir(root)?.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect();
-    formats.sort();
-    for format_dir in formats {
+    format_dirs.sort();
+    for format_dir in format_dirs {
         for record_dir in fs::read_dir(&format_dir)?.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()) {
-            let file = record_dir.join("metadata.xml");
-            if !file.is_file() {
+            if !record_dir.join("metadata.xml").is_file() {
                 continue;
             }
-            let shown = file.strip_prefix(root).unwrap_or(&file).display().to_string();
-            let xml = fs::read_to_string(&file).map_err(|e| ImportError::Tar(format!("{shown}: {e}")))?;
-            let meta = metadata::parse(&xml).map_err(|error| ImportError::Metadata { path: shown.clone(), error })?;
-            let name = |p: &Path| p.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
-            if name(&record_dir) != meta.record_id || name(&format_dir) != meta.playback.format {
-                return Err(ImportError::Mismatch(shown));
+            match read_format(root, &format_dir, &record_dir) {
+                Ok(meta) => formats.good.push((record_dir, meta)),
+                Err(ImportError::Io(e)) => return Err(ImportError::Io(e)),
+                Err(refused) => formats.broken.push(refused),
             }
-            found.push((record_dir, meta));
         }
     }
-    if found.is_empty() {
-        return Err(ImportError::NoMetadata);
+    if formats.good.is_empty() {
+        return Err(formats.broken.into_iter().next().unwrap_or(ImportError::NoMetadata));
     }
-    Ok(found)
+    Ok(formats)
 }
 
 /// Moves a folder, replacing what is there (rename, or copy where the trees are on different file systems).
@@ -167,21 +187,31 @@ fn owner(meta: &RecordingMetadata) -> (String, String) {
     (tenant_id, meeting_id)
 }
 
-/// Imports one tar; returns the recordings it indexed.
+/// What one tar brought: the recordings it indexed (one row per format), and the formats it had to refuse.
+#[derive(Debug, Default)]
+pub struct Imported {
+    pub recordings: Vec<Recording>,
+    /// Why each refused format was refused; the tar is then kept in `failed/` with these reasons.
+    pub broken: Vec<String>,
+}
+
+/// Imports one tar. Formats that cannot be read are reported in [`Imported::broken`] and the tar is kept in
+/// `failed/` with their reasons; the others are imported.
 pub fn import_tar(
     conn: &mut DbConnection,
     tar_path: &Path,
     folders: &Folders,
     settings: &Settings,
-) -> Result<Vec<Recording>, ImportError> {
+) -> Result<Imported, ImportError> {
     let stem = tar_path.file_stem().and_then(|s| s.to_str()).unwrap_or("recording");
     let work = folders.work.join(format!("{stem}.{}", uuid::Uuid::new_v4().simple()));
     fs::create_dir_all(&work)?;
     let result = (|| {
         extract(tar_path, &work)?;
         let formats = read_formats(&work)?;
-        let mut imported = Vec::new();
-        for (dir, meta) in formats {
+        let broken: Vec<String> = formats.broken.iter().map(ToString::to_string).collect();
+        let mut imported = Imported { recordings: Vec::new(), broken };
+        for (dir, meta) in formats.good {
             let (tenant_id, meeting_id) = owner(&meta);
             let options = ImportOptions {
                 tenant_id: &tenant_id,
@@ -205,14 +235,19 @@ pub fn import_tar(
             if stale.exists() {
                 fs::remove_dir_all(stale)?;
             }
-            imported.push(Recording::import(conn, &meta, &options)?);
+            imported.recordings.push(Recording::import(conn, &meta, &options)?);
         }
         Ok(imported)
     })();
     let _ = fs::remove_dir_all(&work);
-    // The tar goes last: until then, a crash means importing it again.
-    if result.is_ok() {
-        fs::remove_file(tar_path)?;
+    // The tar goes last: until then, a crash means importing it again. A tar with a broken format is kept.
+    match &result {
+        Ok(imported) if imported.broken.is_empty() => fs::remove_file(tar_path)?,
+        Ok(imported) => {
+            let reason = format!("imported all but these formats: {}", imported.broken.join("; "));
+            set_aside(tar_path, &folders.spool, &reason)?;
+        }
+        Err(_) => {}
     }
     result
 }
@@ -231,6 +266,34 @@ pub fn clean_work_folder(work: &Path) -> usize {
         }
     }
     removed
+}
+
+/// How many imports of one tar may be cut off (the process stopped: a crash, a kill, a power cut) before the
+/// tar is set aside instead of being tried again: the second time, it is most likely the tar that stops us.
+pub const MAX_INTERRUPTED_ATTEMPTS: u32 = 2;
+
+/// The marker beside a tar while it is being imported: `<name>.tar.importing`, holding the attempt count.
+fn attempt_marker(tar_path: &Path) -> PathBuf {
+    let mut name = tar_path.as_os_str().to_owned();
+    name.push(".importing");
+    PathBuf::from(name)
+}
+
+/// Records the start of an import of this tar (written to disk before anything else is done) and returns
+/// how many earlier attempts were cut off, so that a tar that kills the process is not retried forever.
+pub fn begin_attempt(tar_path: &Path) -> std::io::Result<u32> {
+    let marker = attempt_marker(tar_path);
+    let earlier = fs::read_to_string(&marker).ok().and_then(|t| t.trim().parse::<u32>().ok()).unwrap_or(0);
+    if earlier < MAX_INTERRUPTED_ATTEMPTS {
+        fs::write(&marker, format!("{}\n", earlier + 1))?;
+        fs::File::open(&marker)?.sync_all()?;
+    }
+    Ok(earlier)
+}
+
+/// Clears the marker of [`begin_attempt`]: the import ended, one way or the other.
+pub fn end_attempt(tar_path: &Path) {
+    let _ = fs::remove_file(attempt_marker(tar_path));
 }
 
 /// Moves a refused tar to `failed/`, with a `.reason` file beside it.

@@ -99,7 +99,7 @@ pub fn path_of(url: &str) -> String {
 
 /// Reads a `metadata.xml`.
 pub fn parse(xml: &str) -> Result<RecordingMetadata, MetadataError> {
-    let doc = roxmltree::Document::parse(xml).map_err(|e| MetadataError::NotXml(e.to_string()))?;
+    let doc = crate::bbb::bounded::parse(xml).map_err(|e| MetadataError::NotXml(e.to_string()))?;
     let root = doc.root_element();
     if !root.has_tag_name("recording") {
         return Err(MetadataError::Missing("recording"));
@@ -121,12 +121,15 @@ pub fn parse(xml: &str) -> Result<RecordingMetadata, MetadataError> {
         .to_string();
     let is_breakout =
         text(meta, "isBreakout").or_else(|| meeting.and_then(|m| m.attribute("breakout"))) == Some("true");
-    let metadata = meta
+    let metadata: BTreeMap<String, String> = meta
         .children()
         .filter(|n| n.is_element())
         .filter(|n| !matches!(n.tag_name().name(), "meetingId" | "meetingName" | "isBreakout"))
         .map(|n| (n.tag_name().name().to_string(), n.text().unwrap_or("").trim().to_string()))
         .collect();
+    if let Some(key) = metadata.keys().find(|key| !crate::bbb::xml::is_name(key)) {
+        return Err(MetadataError::Invalid("meta", key.clone()));
+    }
     let state = match text(root, "state").filter(|s| !s.is_empty()).ok_or(MetadataError::Missing("state"))? {
         "available" => "published".to_string(),
         state => state.to_string(),

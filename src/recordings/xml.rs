@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fmt::Write;
 
-use crate::bbb::xml::{element, escape};
+use crate::bbb::xml::{element, escape, is_name};
 use crate::db::models::recording::FullRecording;
 
 /// One-time playback tokens by `(record_id, format)`, for protected recordings.
@@ -56,7 +56,8 @@ fn write_recording(out: &mut String, full: &FullRecording, how: &Presentation<'_
     }
     let _ = write!(out, "<rawSize>{}</rawSize>", r.raw_size.unwrap_or(0));
     out.push_str("<metadata>");
-    for (key, value) in &full.metadata {
+    // Keys are checked when they come in; one that is not a name (from an older index) is left out.
+    for (key, value) in full.metadata.iter().filter(|(key, _)| is_name(key)) {
         let _ = write!(out, "<{key}>{}</{key}>", escape(value));
     }
     out.push_str("</metadata>");

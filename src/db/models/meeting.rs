@@ -12,6 +12,8 @@ pub enum Placement {
     Inserted(Meeting),
     /// Another create stored this meeting first.
     Existing(Meeting),
+    /// Another row holds the BBB meeting ID (a leftover of a deleted tenant of the same name): nothing stored.
+    BbbIdTaken(Meeting),
 }
 
 /// A row of `meetings`. `tenant_id` is empty without multitenancy.
@@ -52,6 +54,15 @@ impl Meeting {
     /// The meeting of a tenant with this ID.
     pub fn find(conn: &mut DbConnection, tenant_id: &str, meeting_id: &str) -> Result<Option<Meeting>, DbError> {
         Ok(meetings::table.find((tenant_id, meeting_id)).select(Meeting::as_select()).first(conn).optional()?)
+    }
+
+    /// The meeting that the BBB servers know by this ID.
+    pub fn find_by_bbb_meeting_id(conn: &mut DbConnection, bbb_meeting_id: &str) -> Result<Option<Meeting>, DbError> {
+        Ok(meetings::table
+            .filter(meetings::bbb_meeting_id.eq(bbb_meeting_id))
+            .select(Meeting::as_select())
+            .first(conn)
+            .optional()?)
     }
 
     /// Deletes a meeting; true if it existed.
@@ -110,6 +121,9 @@ impl Meeting {
                 Err(e) if crate::error::is_unique_violation(&e) => {
                     if let Some(existing) = Meeting::find(conn, &self.tenant_id, &self.meeting_id)? {
                         return Ok(Some(Placement::Existing(existing)));
+                    }
+                    if let Some(holder) = Meeting::find_by_bbb_meeting_id(conn, &self.bbb_meeting_id)? {
+                        return Ok(Some(Placement::BbbIdTaken(holder)));
                     }
                     // The voice bridge is taken: try the next one.
                 }

@@ -1,0 +1,58 @@
+//! Ruby Scalelite's settings that Scalelite does not implement, and what an operator should know of each: an
+//! operator who sets one must hear that it does nothing here, rather than lose recordings to it.
+
+use crate::config::Lookup;
+
+/// Each setting Ruby Scalelite reads that Scalelite does not, with what to do instead.
+pub const NOT_IMPLEMENTED: &[(&str, &str)] = &[
+    ("S3_RECORDING", "recordings are imported to RECORDING_PUBLISH_DIR on local storage, not to S3"),
+    ("S3_BUCKET_NAME", "recordings are imported to RECORDING_PUBLISH_DIR on local storage, not to S3"),
+    ("AWS_REGION", "S3 storage is not supported"),
+    ("AWS_ACCESS_KEY_ID", "S3 storage is not supported"),
+    ("AWS_SECRET_ACCESS_KEY", "S3 storage is not supported"),
+    ("CLOUDFRONT_URL", "CloudFront playback is not supported: Scalelite serves the files or hands them to nginx"),
+    ("CF_KEY_PAIR_ID", "CloudFront playback is not supported"),
+    ("CF_PRIVATE_KEY_B64", "CloudFront playback is not supported"),
+    ("FSAPI_PASSWORD", "dial-in through FreeSWITCH (/fsapi) is not supported yet"),
+    ("FSAPI_MAX_DURATION", "dial-in through FreeSWITCH (/fsapi) is not supported yet"),
+    ("VOICE_BRIDGE_MIN", "dial-in through FreeSWITCH (/fsapi) is not supported yet; VOICE_BRIDGE_LEN sets the digits"),
+    ("VOICE_BRIDGE_MAX", "dial-in through FreeSWITCH (/fsapi) is not supported yet; VOICE_BRIDGE_LEN sets the digits"),
+    ("REDIS_URL", "Scalelite keeps servers, tenants and meetings in DATABASE_URL; Redis is not used"),
+    ("REDIS_NAMESPACE", "Redis is not used"),
+    ("REDIS_POOL", "Redis is not used; DB_POOL_SIZE sizes the database pool"),
+    ("POLLER_THREADS", "every server is polled by its own actor, all at once"),
+    ("POLLER_WAIT_TIMEOUT", "each poll is bounded by RESPONSE_TIMEOUT"),
+    ("DB_CONNECTION_RETRY_COUNT", "the importer retries a tar at every scan while the database fails"),
+    ("RAILS_MAX_THREADS", "DB_POOL_SIZE sizes the database pool"),
+    ("WEB_CONCURRENCY", "one process serves every request"),
+    ("RAILS_LOG_LEVEL", "set RUST_LOG (error, warn, info, debug) instead"),
+];
+
+/// The unimplemented Ruby settings that are set (to anything but the empty string), with their notes.
+pub fn seen(lookup: &dyn Lookup) -> Vec<(&'static str, &'static str)> {
+    NOT_IMPLEMENTED.iter().copied().filter(|(name, _)| lookup.get(name).is_some_and(|v| !v.trim().is_empty())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn names_only_what_is_set() {
+        let lookup: HashMap<String, String> =
+            [("S3_RECORDING", "true"), ("FSAPI_PASSWORD", "x"), ("REDIS_URL", " "), ("PORT", "3000")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+        let names: Vec<&str> = seen(&lookup).iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, ["S3_RECORDING", "FSAPI_PASSWORD"]);
+    }
+
+    #[test]
+    fn none_of_them_is_a_setting_of_ours() {
+        for (name, _) in NOT_IMPLEMENTED {
+            assert!(!crate::config::KEYS.iter().any(|k| k.name == *name), "{name} is implemented");
+        }
+    }
+}
