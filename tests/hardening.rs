@@ -143,7 +143,22 @@ async fn tenants_by_any_host_case_leftovers_and_ends_by_bbb_id(backend: Backend)
     app.stop().await;
 }
 
+async fn a_cordon_takes_effect_when_the_command_returns(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let pool = FakePool::untagged(&app, 2).await;
+    // As `scalelite servers cordon bbb0` does, from another process: the running instance is not told.
+    servers::set_state(&mut common::connect(&app.db), "bbb0", scalelite::db::models::server::ServerState::Cordoned)
+        .unwrap();
+    let app = &app;
+    let creates = (0..20).map(|i| async move { create(app, &format!("m{i}")).await });
+    for reply in futures_util::future::join_all(creates).await {
+        assert_eq!(reply.xml("returncode").as_deref(), Some("SUCCESS"), "{}", reply.body);
+    }
+    assert_eq!(pool.counts(), [0, 20]);
+}
+
 on_both_backends!(
+    a_cordon_takes_effect_when_the_command_returns,
     tenants_by_any_host_case_leftovers_and_ends_by_bbb_id,
     hostile_servers_are_failed_polls_and_bbb_errors,
     signed_queries_carry_no_unsigned_body,

@@ -5,7 +5,10 @@ mod common;
 
 use common::pool::FakePool;
 use common::{Backend, TestApp};
+use scalelite::admin::servers::{self, NewServer};
 use scalelite::db::models::meeting::Meeting;
+use scalelite::db::models::server::ServerState;
+use scalelite::fake_bbb::{FakeBbb, FakeServer};
 
 #[actix_web::test]
 async fn two_instances_place_a_meeting_created_through_both_once() {
@@ -144,4 +147,81 @@ async fn kill_9_of_the_leader_process_hands_polling_to_the_other() {
         assert!(killed.elapsed() < Duration::from_secs(2), "no poll within two poll intervals of the leader's death");
         actix_web::rt::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Creates `n` meetings through each instance at once; every one must succeed.
+async fn create_through_both(first: &TestApp, second: &TestApp, prefix: &str, n: usize) {
+    let ids: Vec<String> = (0..n).map(|i| format!("{prefix}-{i}")).collect();
+    let creates = ids.iter().enumerate().map(|(i, id)| async move {
+        let app = if i % 2 == 0 { first } else { second };
+        app.bbb("create", &[("name", "x"), ("meetingID", id.as_str())]).await
+    });
+    for reply in futures_util::future::join_all(creates).await {
+        assert_eq!(reply.xml("returncode").as_deref(), Some("SUCCESS"), "{}", reply.body);
+    }
+}
+
+#[actix_web::test]
+async fn a_server_cordoned_disabled_or_removed_gets_no_new_meeting_from_any_instance_at_once() {
+    let first = TestApp::start(Backend::Postgres).await;
+    let second = TestApp::start_on(first.db.share(), &[]).await;
+    let pool = FakePool::untagged(&first, 3).await;
+    second.reload().await;
+    let mut conn = common::connect(&first.db);
+
+    // As `scalelite servers cordon bbb0` does; the instances are not told.
+    servers::set_state(&mut conn, "bbb0", ServerState::Cordoned).unwrap();
+    create_through_both(&first, &second, "after-cordon", 30).await;
+    assert_eq!(pool.counts()[0], 0, "{:?}", pool.counts());
+
+    let on_bbb1 = pool.counts()[1];
+    servers::set_state(&mut conn, "bbb1", ServerState::Disabled).unwrap();
+    create_through_both(&first, &second, "after-disable", 30).await;
+    assert_eq!(pool.counts()[..2], [0, on_bbb1], "{:?}", pool.counts());
+
+    servers::set_state(&mut conn, "bbb0", ServerState::Enabled).unwrap();
+    servers::remove(&mut conn, "bbb2").unwrap();
+    let on_bbb2 = pool.counts()[2];
+    create_through_both(&first, &second, "after-remove", 30).await;
+    assert_eq!(pool.counts()[2], on_bbb2, "{:?}", pool.counts());
+    assert_eq!(pool.counts()[0], 30, "{:?}", pool.counts());
+    second.stop().await;
+    first.stop().await;
+}
+
+#[actix_web::test]
+async fn a_meeting_placed_by_one_instance_is_reachable_through_another_at_once() {
+    let first = TestApp::start(Backend::Postgres).await;
+    let second = TestApp::start_on(first.db.share(), &[]).await;
+    let mut conn = common::connect(&first.db);
+    let mut fakes = Vec::new();
+    // Each round adds a server (the earlier ones cordoned, so the new one takes the meeting), lets the first
+    // instance poll it, creates through the first and at once uses the meeting through the second, whose view
+    // of the servers has not been reloaded since.
+    for round in 0..5 {
+        let name = format!("new{round}");
+        let server = FakeServer::new(&name, "secret");
+        let fake = FakeBbb::start(vec![server.clone()], 0, 1).unwrap();
+        for earlier in 0..round {
+            servers::set_state(&mut conn, &format!("new{earlier}"), ServerState::Cordoned).unwrap();
+        }
+        let new = NewServer { url: fake.url(&name), secret: "secret".into(), load_multiplier: None, tag: None };
+        servers::add_with_id(&mut conn, name.clone(), new).unwrap();
+        servers::set_state(&mut conn, &name, ServerState::Enabled).unwrap();
+        first.reload().await;
+        first.poll_all().await;
+        let meeting_id = format!("m{round}");
+        let created = first.bbb("create", &[("name", "x"), ("meetingID", &meeting_id)]).await;
+        assert_eq!(created.xml("returncode").as_deref(), Some("SUCCESS"), "{}", created.body);
+        assert_eq!(server.meeting_count(), 1, "round {round}");
+        let info = second.bbb("getMeetingInfo", &[("meetingID", &meeting_id)]).await;
+        assert_eq!(info.xml("returncode").as_deref(), Some("SUCCESS"), "round {round}: {}", info.body);
+        let running = second.bbb("isMeetingRunning", &[("meetingID", &meeting_id)]).await;
+        assert_eq!(running.xml("returncode").as_deref(), Some("SUCCESS"), "round {round}: {}", running.body);
+        let joined = second.bbb("join", &[("fullName", "A"), ("meetingID", &meeting_id), ("role", "VIEWER")]).await;
+        assert!(joined.location().starts_with(&fake.url(&name)), "round {round}: {}", joined.location());
+        fakes.push(fake);
+    }
+    second.stop().await;
+    first.stop().await;
 }

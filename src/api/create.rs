@@ -9,7 +9,7 @@ use std::sync::Arc;
 use actix_web::HttpResponse;
 use rand::Rng;
 
-use crate::actors::scheduler::{Place, Unreserve};
+use crate::actors::scheduler::{Place, Reload, Unreserve};
 use crate::api::meetings::{relay, timeout_for, unreachable};
 use crate::api::policy::{Call, ParamList, Policy};
 use crate::api::request::ApiCall;
@@ -74,7 +74,13 @@ enum Stored {
     NoVoiceBridge,
     /// Another row holds the BBB meeting ID.
     IdTaken,
+    /// The chosen server was cordoned, disabled or removed since this instance last loaded the servers.
+    ServerNotEnabled,
 }
+
+/// How many times a create places its meeting again after the database said the chosen server is no longer
+/// enabled (each time after reloading the servers): more means the servers keep changing under it.
+const MAX_STALE_PLACEMENTS: u32 = 3;
 
 /// Finds or places the meeting.
 ///
@@ -87,6 +93,7 @@ async fn locate(state: &AppState, call: &ApiCall, meeting_id: &str, tag: TagRequ
     let ttl = state.config.default_meeting_ttl.as_millis() as i64;
     let mut replace: Option<Meeting> = None;
     let look_first = state.shared.meeting(call.tenant_id(), meeting_id).is_some();
+    let mut stale_placements = 0;
     loop {
         let server_id = state
             .scheduler
@@ -135,6 +142,7 @@ async fn locate(state: &AppState, call: &ApiCall, meeting_id: &str, tag: TagRequ
                 Some(Placement::Inserted(meeting)) => Stored::Inserted(meeting),
                 Some(Placement::Existing(meeting)) => Stored::Existing(meeting),
                 Some(Placement::BbbIdTaken(_)) => Stored::IdTaken,
+                Some(Placement::ServerNotEnabled) => Stored::ServerNotEnabled,
                 None => Stored::NoVoiceBridge,
             })
         })
@@ -148,6 +156,18 @@ async fn locate(state: &AppState, call: &ApiCall, meeting_id: &str, tag: TagRequ
             Stored::IdTaken => {
                 state.scheduler.do_send(Unreserve { server_id, bbb_meeting_id });
                 return Err(BbbError::new("idNotUnique", "A meeting with that ID is already in use on the servers."));
+            }
+            Stored::ServerNotEnabled => {
+                state
+                    .scheduler
+                    .do_send(Unreserve { server_id: server_id.clone(), bbb_meeting_id: bbb_meeting_id.clone() });
+                stale_placements += 1;
+                if stale_placements > MAX_STALE_PLACEMENTS {
+                    return Err(place_error(PlaceError::NoServers));
+                }
+                log::info!("server {server_id} is no longer enabled; meeting {meeting_id} is placed again");
+                state.scheduler.send(Reload).await.map_err(|_| BbbError::internal("The scheduler is unavailable."))?;
+                continue;
             }
             Stored::Existing(meeting) => meeting,
         };

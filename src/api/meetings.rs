@@ -1,4 +1,5 @@
-//! Shared steps of the meeting calls: finding a front-end's meeting (cache, then database, reading only),
+//! Shared steps of the meeting calls: finding a front-end's meeting and its server (cache, then database,
+//! reading only; the database is asked whenever the cache cannot serve, so no answer is older than it),
 //! calling its server, and relaying the server's answer with tenant meeting IDs shown as the tenant sent them.
 
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use crate::app::AppState;
 use crate::bbb::client::CallError;
 use crate::bbb::xml;
 use crate::db::models::meeting::Meeting;
+use crate::db::models::server::Server;
 use crate::db::{self, DbError};
 use crate::error::BbbError;
 use crate::pool::ServerView;
@@ -51,11 +53,22 @@ pub async fn find_with_server(
         Some(meeting) if meeting.created_at + ttl > db::now_ms() => {
             let meeting = Arc::new(meeting);
             state.shared.remember(meeting.clone());
-            let server = state.shared.server(&meeting.server_id);
+            let server = match state.shared.server(&meeting.server_id).filter(|s| s.can_join()) {
+                Some(server) => Some(server),
+                None => fresh_server(state, &meeting.server_id).await?,
+            };
             Ok(Some((meeting, server)))
         }
         _ => Ok(None),
     }
+}
+
+/// A server as the database has it now: for when this instance's view does not know it or cannot join it, which
+/// may only mean the view is older than the database (another instance added it, or saw it come online).
+async fn fresh_server(state: &AppState, server_id: &str) -> Result<Option<Arc<ServerView>>, BbbError> {
+    let id = server_id.to_string();
+    let row = db::run(&state.pool, move |conn| -> Result<Option<Server>, DbError> { Server::find(conn, &id) }).await?;
+    Ok(row.map(|row| Arc::new(ServerView::from_row(&row))))
 }
 
 /// The timeout for a call to this server: the usual one, or a short one when the server is offline.

@@ -3,7 +3,7 @@
 
 use actix_web::HttpResponse;
 
-use crate::api::meetings::{find, not_found, relay, timeout_for, unreachable, xml_response};
+use crate::api::meetings::{find_with_server, not_found, relay, timeout_for, unreachable, xml_response};
 use crate::api::request::ApiCall;
 use crate::app::AppState;
 use crate::db::models::meeting::Meeting;
@@ -17,13 +17,10 @@ async fn meeting_and_server(
     call: &ApiCall,
 ) -> Result<Option<(std::sync::Arc<Meeting>, std::sync::Arc<ServerView>)>, BbbError> {
     let meeting_id = call.meeting_id()?;
-    let Some(meeting) = find(state, call, meeting_id).await? else {
-        return Ok(None);
-    };
-    let Some(server) = state.shared.server(&meeting.server_id) else {
-        return Ok(None);
-    };
-    Ok(Some((meeting, server)))
+    match find_with_server(state, call, meeting_id).await? {
+        Some((meeting, Some(server))) => Ok(Some((meeting, server))),
+        _ => Ok(None),
+    }
 }
 
 /// Sends a call to the meeting's server and relays the answer.

@@ -14,7 +14,17 @@ pub enum Placement {
     Existing(Meeting),
     /// Another row holds the BBB meeting ID (a leftover of a deleted tenant of the same name): nothing stored.
     BbbIdTaken(Meeting),
+    /// The chosen server is no longer enabled (cordoned, disabled or removed since it was chosen): nothing
+    /// stored; place the meeting again.
+    ServerNotEnabled,
 }
+
+/// The insert of a new meeting, done only while its server is enabled, in one statement. On PostgreSQL the
+/// server's row is share-locked for it, so a state change waits for the insert, and an insert that comes after
+/// a committed state change sees it: once `scalelite servers cordon` returns, no instance places a meeting there.
+const INSERT_ON_ENABLED_SERVER: &str = "INSERT INTO meetings \
+     (tenant_id, meeting_id, bbb_meeting_id, server_id, moderator_pw, voice_bridge, created_at) \
+     SELECT $1, $2, $3, $4, $5, $6, $7 FROM servers WHERE id = $4 AND state = 'enabled'";
 
 /// A row of `meetings`. `tenant_id` is empty without multitenancy.
 #[derive(Queryable, Selectable, Insertable, Debug, Clone, PartialEq)]
@@ -35,6 +45,34 @@ impl Meeting {
     pub fn insert(&self, conn: &mut DbConnection) -> Result<(), DbError> {
         diesel::insert_into(meetings::table).values(self.clone()).execute(conn)?;
         Ok(())
+    }
+
+    /// Inserts the meeting if its server is enabled (see [`INSERT_ON_ENABLED_SERVER`]); false if it is not.
+    /// A second meeting with the same tenant and id is a unique violation, as with [`Meeting::insert`].
+    pub fn insert_on_enabled_server(&self, conn: &mut DbConnection) -> Result<bool, DbError> {
+        use diesel::sql_types::{BigInt, Nullable, Text};
+        let inserted = match conn {
+            DbConnection::Postgres(c) => diesel::sql_query(format!("{INSERT_ON_ENABLED_SERVER} FOR SHARE"))
+                .bind::<Text, _>(&self.tenant_id)
+                .bind::<Text, _>(&self.meeting_id)
+                .bind::<Text, _>(&self.bbb_meeting_id)
+                .bind::<Text, _>(&self.server_id)
+                .bind::<Nullable<Text>, _>(&self.moderator_pw)
+                .bind::<Nullable<Text>, _>(&self.voice_bridge)
+                .bind::<BigInt, _>(self.created_at)
+                .execute(c)?,
+            // SQLite: one writer at a time, and each statement is atomic; `?N` are its numbered parameters.
+            DbConnection::Sqlite(c) => diesel::sql_query(INSERT_ON_ENABLED_SERVER.replace('$', "?"))
+                .bind::<Text, _>(&self.tenant_id)
+                .bind::<Text, _>(&self.meeting_id)
+                .bind::<Text, _>(&self.bbb_meeting_id)
+                .bind::<Text, _>(&self.server_id)
+                .bind::<Nullable<Text>, _>(&self.moderator_pw)
+                .bind::<Nullable<Text>, _>(&self.voice_bridge)
+                .bind::<BigInt, _>(self.created_at)
+                .execute(c)?,
+        };
+        Ok(inserted > 0)
     }
 
     /// The meetings placed on a server.
@@ -106,9 +144,9 @@ impl Meeting {
         Ok(forgotten)
     }
 
-    /// Inserts a new meeting with a voice bridge from `voice_bridges` (the first one free), unless a meeting with
-    /// the same tenant and ID exists, which is then returned instead (someone else created it first). `None`:
-    /// every voice bridge offered is taken.
+    /// Inserts a new meeting with a voice bridge from `voice_bridges` (the first one free) on its server, if that
+    /// server is still enabled, unless a meeting with the same tenant and ID exists, which is then returned
+    /// instead (someone else created it first). `None`: every voice bridge offered is taken.
     pub fn insert_new(
         &self,
         conn: &mut DbConnection,
@@ -116,8 +154,14 @@ impl Meeting {
     ) -> Result<Option<Placement>, DbError> {
         for voice_bridge in voice_bridges {
             let meeting = Meeting { voice_bridge: Some(voice_bridge), ..self.clone() };
-            match meeting.insert(conn) {
-                Ok(()) => return Ok(Some(Placement::Inserted(meeting))),
+            match meeting.insert_on_enabled_server(conn) {
+                Ok(true) => return Ok(Some(Placement::Inserted(meeting))),
+                Ok(false) => {
+                    return Ok(Some(match Meeting::find(conn, &self.tenant_id, &self.meeting_id)? {
+                        Some(existing) => Placement::Existing(existing),
+                        None => Placement::ServerNotEnabled,
+                    }))
+                }
                 Err(e) if crate::error::is_unique_violation(&e) => {
                     if let Some(existing) = Meeting::find(conn, &self.tenant_id, &self.meeting_id)? {
                         return Ok(Some(Placement::Existing(existing)));
