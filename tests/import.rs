@@ -136,6 +136,9 @@ async fn sets_bad_tars_aside_and_goes_on(backend: Backend) {
         builder.append_link(&mut header, "presentation/link", "/etc/passwd").unwrap();
         builder.finish().unwrap();
     }
+    // A file where the tar's own folder should be: the tar's fault, not the machine's; it must not block the spool.
+    let conflict = [file("presentation", b"x"), file(&format!("presentation/{ID}/metadata.xml"), SAMPLE.as_bytes())];
+    write_tar(&d.spool.join("f-conflict.tar"), &conflict);
     write_tar(&d.spool.join(format!("z-{ID}.tar")), &recording_files());
     assert_eq!(app.state.recordings.send(ImportNow).await.unwrap(), 2, "the good tar is imported");
     for (name, reason) in [
@@ -144,6 +147,7 @@ async fn sets_bad_tars_aside_and_goes_on(backend: Backend) {
         ("c-escape.tar", "unsafe tar entry"),
         ("d-absolute.tar", "unsafe tar entry"),
         ("e-link.tar", "unsafe tar entry"),
+        ("f-conflict.tar", "presentation/"),
     ] {
         assert!(d.spool.join("failed").join(name).exists(), "{name} moved to failed/");
         assert!(!d.spool.join(name).exists());

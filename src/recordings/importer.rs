@@ -71,6 +71,20 @@ pub fn waiting(spool: &Path) -> Vec<PathBuf> {
     tars
 }
 
+/// An error while writing an entry into the work folder: the machine's fault when it is out of room or of
+/// rights (the tar is tried again later), else the tar's (a file where its own folder should be, a name too
+/// long, a truncated entry), and the tar is set aside rather than blocking the spool.
+fn entry_error(shown: &str, error: std::io::Error) -> ImportError {
+    use std::io::ErrorKind;
+    match error.kind() {
+        ErrorKind::StorageFull
+        | ErrorKind::PermissionDenied
+        | ErrorKind::ReadOnlyFilesystem
+        | ErrorKind::QuotaExceeded => ImportError::Io(error),
+        _ => ImportError::Tar(format!("{shown}: {error}")),
+    }
+}
+
 /// Extracts regular files and folders only, each under `into`.
 fn extract(tar_path: &Path, into: &Path) -> Result<(), ImportError> {
     let file = fs::File::open(tar_path)?;
@@ -84,14 +98,15 @@ fn extract(tar_path: &Path, into: &Path) -> Result<(), ImportError> {
             return Err(ImportError::UnsafeEntry(shown));
         }
         let target = into.join(&path);
+        let fault = |e: std::io::Error| entry_error(&shown, e);
         match entry.header().entry_type() {
-            tar::EntryType::Directory => fs::create_dir_all(&target)?,
+            tar::EntryType::Directory => fs::create_dir_all(&target).map_err(fault)?,
             tar::EntryType::Regular | tar::EntryType::Continuous => {
                 if let Some(parent) = target.parent() {
-                    fs::create_dir_all(parent)?;
+                    fs::create_dir_all(parent).map_err(fault)?;
                 }
-                let mut out = fs::File::create(&target)?;
-                std::io::copy(&mut entry, &mut out).map_err(|e| ImportError::Tar(e.to_string()))?;
+                let mut out = fs::File::create(&target).map_err(fault)?;
+                std::io::copy(&mut entry, &mut out).map_err(fault)?;
             }
             tar::EntryType::XGlobalHeader | tar::EntryType::XHeader | tar::EntryType::GNULongName => {}
             other => return Err(ImportError::UnsafeEntry(format!("{shown} ({other:?})"))),
