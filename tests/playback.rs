@@ -154,6 +154,8 @@ async fn a_tenants_host_shows_only_its_recordings(backend: Backend) {
     assert_eq!(get(&app, &path, &[("Host", "t2.sl.example.com")]).await.0, 404, "another tenant's host");
     assert_eq!(get(&app, &format!("/recording/{ID}/presentation"), &[("Host", "t2.sl.example.com")]).await.0, 404);
     assert_eq!(get(&app, &format!("/recording/{ID}/presentation"), &[("Host", "t1.sl.example.com")]).await.0, 307);
+    // Host names are case-insensitive.
+    assert_eq!(get(&app, &format!("/recording/{ID}/presentation"), &[("Host", "T1.SL.Example.com")]).await.0, 307);
     app.stop().await;
 }
 

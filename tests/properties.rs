@@ -169,7 +169,7 @@ proptest! {
 
     #[test]
     fn metadata_written_as_bbb_does_reads_back(
-        name in "[!-~\u{a0}-\u{2000}]([ -~\u{a0}-\u{2000}]{0,30}[!-~\u{a0}-\u{2000}])?",
+        name in "[!-~]([ -~\u{a0}-\u{2000}]{0,30}[!-~])?",
         meta in prop::collection::btree_map("[a-z_][a-z0-9_.-]{0,12}", "[ -~\u{a0}-\u{2000}]{0,40}", 0..8),
     ) {
         prop_assume!(!meta.keys().any(|k| matches!(k.as_str(), "meetingid" | "meetingname" | "isbreakout")));

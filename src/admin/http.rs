@@ -120,6 +120,16 @@ fn is_json(request: &HttpRequest) -> bool {
         .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
 }
 
+/// Whether a JSON value holds a NUL character in any string or key.
+fn holds_nul(value: &Value) -> bool {
+    match value {
+        Value::String(text) => text.contains('\0'),
+        Value::Array(items) => items.iter().any(holds_nul),
+        Value::Object(map) => map.iter().any(|(key, v)| key.contains('\0') || holds_nul(v)),
+        _ => false,
+    }
+}
+
 /// The JSON body (an empty object when there is none) and the query parameters.
 struct Input {
     body: Value,
@@ -136,7 +146,12 @@ impl Input {
         if !body.is_object() {
             return Err(AdminError::bad_request("The request body must be a JSON object"));
         }
-        let query = url::form_urlencoded::parse(request.query_string().as_bytes()).into_owned().collect();
+        let query: Vec<(String, String)> =
+            url::form_urlencoded::parse(request.query_string().as_bytes()).into_owned().collect();
+        // No database stores a NUL in text (PostgreSQL refuses it), and no name, URL or secret holds one.
+        if holds_nul(&body) || query.iter().any(|(k, v)| k.contains('\0') || v.contains('\0')) {
+            return Err(AdminError::bad_request("The request holds a NUL character"));
+        }
         Ok(Input { body, query })
     }
 
