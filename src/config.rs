@@ -37,7 +37,8 @@ pub const KEYS: &[Key] = &[
     Key { name: "SERVER_HEALTHY_THRESHOLD", default: "1", meaning: "Successful polls before an offline server is online" },
     Key { name: "SERVER_UNHEALTHY_THRESHOLD", default: "2", meaning: "Failed polls before an online server is offline" },
     Key { name: "CONNECT_TIMEOUT", default: "5", meaning: "Seconds to open a connection to a BBB server" },
-    Key { name: "RESPONSE_TIMEOUT", default: "10", meaning: "Seconds to wait for a BBB server's answer" },
+    Key { name: "RESPONSE_TIMEOUT", default: "10", meaning: "Seconds to wait for a BBB server's whole answer, body included" },
+    Key { name: "REQUEST_BODY_TIMEOUT", default: "30", meaning: "Seconds a client has to send a request's whole body" },
     Key { name: "POLL_INTERVAL", default: "60", meaning: "Seconds between two polls of a BBB server" },
     Key { name: "LOAD_MIN_USER_COUNT", default: "15", meaning: "Users a new meeting counts for at least, while it is young" },
     Key { name: "LOAD_JOIN_BUFFER_TIME", default: "15", meaning: "Minutes during which a new meeting counts for LOAD_MIN_USER_COUNT at least" },
@@ -160,6 +161,7 @@ pub struct Config {
     pub server_unhealthy_threshold: u32,
     pub connect_timeout: Duration,
     pub response_timeout: Duration,
+    pub request_body_timeout: Duration,
     pub poll_interval: Duration,
     pub load_min_user_count: u32,
     pub load_join_buffer_time: Duration,
@@ -344,6 +346,7 @@ impl Config {
             server_unhealthy_threshold: r.number("SERVER_UNHEALTHY_THRESHOLD", 2, 1, "a whole number, at least 1")?,
             connect_timeout: r.seconds("CONNECT_TIMEOUT", 5.0)?,
             response_timeout: r.seconds("RESPONSE_TIMEOUT", 10.0)?,
+            request_body_timeout: r.seconds("REQUEST_BODY_TIMEOUT", 30.0)?,
             poll_interval: r.seconds("POLL_INTERVAL", 60.0)?,
             load_min_user_count: r.number("LOAD_MIN_USER_COUNT", 15, 0, "a whole number of users")?,
             load_join_buffer_time: r.minutes("LOAD_JOIN_BUFFER_TIME", 15)?,
@@ -389,7 +392,7 @@ impl Config {
             metrics_token: r.text("METRICS_TOKEN").map(Secret::new),
             build_number: r.text("BUILD_NUMBER"),
             default_locale: r.text_or("DEFAULT_LOCALE", "en"),
-            ignored_ruby_settings: crate::ruby_settings::seen(lookup),
+            ignored_ruby_settings: crate::ruby_settings::seen(|key| lookup.get(key)),
         })
     }
 
@@ -476,6 +479,13 @@ mod tests {
             config.default_create_params,
             [("record".to_string(), "true".to_string()), ("welcome".to_string(), "Hi=there".to_string())]
         );
+    }
+
+    #[test]
+    fn no_unimplemented_ruby_setting_is_a_setting_of_ours() {
+        for (name, _) in crate::ruby_settings::NOT_IMPLEMENTED {
+            assert!(!KEYS.iter().any(|k| k.name == *name), "{name} is implemented");
+        }
     }
 
     #[test]

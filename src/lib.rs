@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod playback;
 pub mod pool;
 pub mod recordings;
+pub mod request_body;
 pub mod request_log;
 pub mod ruby_settings;
 pub mod secret;

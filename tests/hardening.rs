@@ -157,7 +157,36 @@ async fn a_cordon_takes_effect_when_the_command_returns(backend: Backend) {
     assert_eq!(pool.counts(), [0, 20]);
 }
 
+async fn a_slow_request_body_is_cut_off(backend: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::start_with(backend, &[("REQUEST_BODY_TIMEOUT", "1")]).await;
+    let address = app.base.trim_start_matches("http://").to_string();
+    let mut slow = Vec::new();
+    for path in ["/bigbluebutton/api/create", "/scalelite/api/addServer"] {
+        let mut stream = actix_web::rt::net::TcpStream::connect(&address).await.unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+             Content-Length: 100000\r\n\r\nmeetingID=a"
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        slow.push(stream);
+    }
+    let started = Instant::now();
+    let mut answers = Vec::new();
+    for stream in &mut slow {
+        let mut answer = vec![0u8; 4096];
+        let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer)).await;
+        let n = read.expect("an answer within the body timeout").unwrap();
+        answers.push(String::from_utf8_lossy(&answer[..n]).into_owned());
+    }
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(answers[0].starts_with("HTTP/1.1 200") && answers[0].contains("requestTimeout"), "{}", answers[0]);
+    assert!(answers[1].starts_with("HTTP/1.1 408"), "{}", answers[1]);
+    app.stop().await;
+}
+
 on_both_backends!(
+    a_slow_request_body_is_cut_off,
     a_cordon_takes_effect_when_the_command_returns,
     tenants_by_any_host_case_leftovers_and_ends_by_bbb_id,
     hostile_servers_are_failed_polls_and_bbb_errors,

@@ -83,10 +83,13 @@ impl Action {
 async fn call(
     request: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, actix_web::Error> {
     let name = path.into_inner();
+    let body = crate::request_body::read(payload, MAX_BODY, state.config.request_body_timeout)
+        .await
+        .map_err(AdminError::from)?;
     let action = Action::parse(&name).filter(|a| a.method() == request.method());
     let Some(action) = action else {
         return Err(BbbError::unsupported_request().into());

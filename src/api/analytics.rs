@@ -5,7 +5,6 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use bytes::Bytes;
 use serde_json::{json, Value};
 
 use crate::app::AppState;
@@ -19,7 +18,18 @@ use crate::secret::Secret;
 const TOKEN_LIFETIME_SECS: i64 = 24 * 3600;
 
 /// Handles the callback: relays it if it checks out, and answers 204 in any case.
-pub async fn analytics_callback(request: HttpRequest, body: Bytes, state: web::Data<AppState>) -> HttpResponse {
+pub async fn analytics_callback(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let body = match crate::request_body::read(payload, super::MAX_BODY, state.config.request_body_timeout).await {
+        Ok(body) => body,
+        Err(e) => {
+            log::info!("analytics callback not relayed: {e}");
+            return HttpResponse::NoContent().finish();
+        }
+    };
     if let Err(reason) = relay(&request, &body, &state).await {
         log::info!("analytics callback not relayed: {reason}");
     }

@@ -24,6 +24,7 @@ use bytes::Bytes;
 use crate::app::AppState;
 use crate::error::BbbError;
 use crate::metrics::METRICS;
+use crate::request_body;
 use request::BodyKind;
 
 /// Routes of the BBB API and the health check.
@@ -57,6 +58,9 @@ pub async fn unsupported_request() -> HttpResponse {
     BbbError::unsupported_request().error_response()
 }
 
+/// The largest body of a BBB API call (a form, a create's XML, a text track).
+pub const MAX_BODY: usize = 1 << 20;
+
 const FORM: &[BodyKind] = &[BodyKind::Form];
 const FORM_OR_XML: &[BodyKind] = &[BodyKind::Form, BodyKind::Xml];
 const XML: &[BodyKind] = &[BodyKind::Xml];
@@ -80,11 +84,14 @@ const CALLS: &[&str] = &[
 ];
 
 /// Answers one BBB API call and counts it (by call and returncode, with its latency).
-async fn call(request: HttpRequest, body: Bytes, state: web::Data<AppState>) -> HttpResponse {
+async fn call(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     let started = std::time::Instant::now();
     let name = request.match_info().get("call").unwrap_or_default();
     let label = CALLS.iter().find(|c| **c == name).copied().unwrap_or("unsupported");
-    let answer = checked_call(&request, body, &state).await;
+    let answer = match request_body::read(payload, MAX_BODY, state.config.request_body_timeout).await {
+        Ok(body) => checked_call(&request, body, &state).await,
+        Err(e) => Err(e.into()),
+    };
     let returncode = if answer.is_ok() { "SUCCESS" } else { "FAILED" };
     METRICS.api_requests.with_label_values(&[label, returncode]).inc();
     METRICS.api_duration.with_label_values(&[label]).observe(started.elapsed().as_secs_f64());

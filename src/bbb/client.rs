@@ -2,8 +2,8 @@
 //!
 //! A server's answer is untrusted: `RESPONSE_TIMEOUT` bounds the whole call, body included (a server that
 //! sends its headers and then stalls or drips fails like one that never answers), at most [`MAX_ANSWER_BYTES`]
-//! of one answer are buffered, and at most [`MAX_CALLS_IN_FLIGHT`] calls buffer answers at once, so an endless
-//! body cannot grow memory without bound.
+//! of one answer are read, and all answers being read hold [`ANSWER_BUDGET_KIB`] beyond their first
+//! [`FREE_ANSWER_KIB`] each, so endless bodies cannot grow memory without bound.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,11 +17,52 @@ use crate::secret::Secret;
 /// The most bytes of one answer that are read: the XML parser's own bound.
 pub const MAX_ANSWER_BYTES: usize = crate::bbb::bounded::MAX_BYTES;
 
-/// The most calls to BBB servers reading answer bodies at once, in this process; further calls wait (within
-/// their deadline) for a place. With [`MAX_ANSWER_BYTES`], this bounds the memory held by answers in flight.
-pub const MAX_CALLS_IN_FLIGHT: usize = 64;
+/// What every call may read without asking the budget: BBB's answers are mostly far smaller.
+pub const FREE_ANSWER_KIB: usize = 64;
 
-static IN_FLIGHT: Semaphore = Semaphore::const_new(MAX_CALLS_IN_FLIGHT);
+/// The most bytes, in KiB, that the calls reading answers hold beyond their first [`FREE_ANSWER_KIB`], in this
+/// process. A call takes its share chunk by chunk as the bytes arrive; when the budget is spent, the call that
+/// needs more fails at once (waiting could only wait for other calls that wait too), so endless answers hold
+/// this much at most and fail fast, while small answers never touch the budget.
+pub const ANSWER_BUDGET_KIB: usize = 24 << 10;
+
+static BUDGET: Semaphore = Semaphore::const_new(ANSWER_BUDGET_KIB);
+
+/// Reads a response's body within [`MAX_ANSWER_BYTES`] and the memory [`BUDGET`].
+async fn read_body<S>(response: &mut awc::ClientResponse<S>) -> Result<Vec<u8>, CallError>
+where
+    S: futures_util::Stream<Item = Result<bytes::Bytes, awc::error::PayloadError>> + Unpin,
+{
+    use futures_util::StreamExt;
+    let mut body = Vec::new();
+    let mut held: Option<tokio::sync::SemaphorePermit<'static>> = None;
+    while let Some(chunk) = response.next().await {
+        let chunk = chunk.map_err(|e| CallError::Transport(e.to_string()))?;
+        let len = body.len() + chunk.len();
+        if len > MAX_ANSWER_BYTES {
+            return Err(CallError::BadResponse(format!("the answer is larger than {MAX_ANSWER_BYTES} bytes")));
+        }
+        if len > body.capacity() {
+            // The budget counts what is allocated: the buffer doubles, as a Vec would, but never past the cap.
+            let capacity = (body.capacity() * 2).max(len).min(MAX_ANSWER_BYTES);
+            let held_kib = held.as_ref().map_or(0, |p| p.num_permits());
+            let needed = capacity.div_ceil(1024).saturating_sub(FREE_ANSWER_KIB + held_kib);
+            if needed > 0 {
+                let more = u32::try_from(needed).unwrap_or(u32::MAX);
+                let permit = BUDGET.try_acquire_many(more).map_err(|_| {
+                    CallError::BadResponse(format!("answers being read hold more than {ANSWER_BUDGET_KIB} KiB"))
+                })?;
+                match &mut held {
+                    Some(all) => all.merge(permit),
+                    None => held = Some(permit),
+                }
+            }
+            body.reserve_exact(capacity - body.len());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
 
 /// Where to send a call and how to sign it.
 pub struct Target<'a> {
@@ -93,15 +134,8 @@ impl BbbClient {
                 None => request.timeout(deadline).send().await,
             };
             let mut response = sent.map_err(|e| CallError::Transport(e.to_string()))?;
-            // A place is needed to buffer an answer, not to wait for one: a server that never answers holds none.
-            let _place = IN_FLIGHT.acquire().await.map_err(|e| CallError::Transport(e.to_string()))?;
-            let body = response.body().limit(MAX_ANSWER_BYTES).await.map_err(|e| match e {
-                awc::error::PayloadError::Overflow => {
-                    CallError::BadResponse(format!("the answer is larger than {MAX_ANSWER_BYTES} bytes"))
-                }
-                e => CallError::Transport(e.to_string()),
-            })?;
-            String::from_utf8(Vec::from(body)).map_err(|_| CallError::BadResponse("not UTF-8".into()))
+            let body = read_body(&mut response).await?;
+            String::from_utf8(body).map_err(|_| CallError::BadResponse("not UTF-8".into()))
         };
         match actix_web::rt::time::timeout(deadline, call).await {
             Ok(answer) => answer,
