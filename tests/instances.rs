@@ -218,6 +218,12 @@ async fn a_meeting_placed_by_one_instance_is_reachable_through_another_at_once()
         assert_eq!(info.xml("returncode").as_deref(), Some("SUCCESS"), "round {round}: {}", info.body);
         let running = second.bbb("isMeetingRunning", &[("meetingID", &meeting_id)]).await;
         assert_eq!(running.xml("returncode").as_deref(), Some("SUCCESS"), "round {round}: {}", running.body);
+        let listed = second.bbb("getMeetings", &[]).await;
+        assert!(
+            listed.body.contains(&format!("<meetingID>{meeting_id}</meetingID>")),
+            "round {round}: {}",
+            listed.body
+        );
         let joined = second.bbb("join", &[("fullName", "A"), ("meetingID", &meeting_id), ("role", "VIEWER")]).await;
         assert!(joined.location().starts_with(&fake.url(&name)), "round {round}: {}", joined.location());
         fakes.push(fake);

@@ -1,7 +1,9 @@
-//! `getMeetings`: every online server that is not disabled is asked at once, each within the response
+//! `getMeetings`: every online server that is not disabled (as the database has them) is asked at once, each within the response
 //! timeout; a server that fails or hangs is left out, not fatal. The `<meeting>` elements are copied as the
 //! servers wrote them, keeping only the calling tenant's meetings (or, without multitenancy, meetings of no
 //! tenant).
+
+use std::sync::Arc;
 
 use actix_web::HttpResponse;
 
@@ -9,9 +11,10 @@ use crate::api::meetings::{rewrite_meeting_ids, xml_response};
 use crate::api::request::ApiCall;
 use crate::app::AppState;
 use crate::bbb::meetings::parse_get_meetings;
-use crate::db::models::server::ServerState;
-use crate::db::now_ms;
+use crate::db::models::server::{Server, ServerState};
+use crate::db::{self, now_ms, DbError};
 use crate::error::BbbError;
+use crate::pool::ServerView;
 
 /// The answer when there is nothing to show (also the answer when `GET_MEETINGS_API_DISABLED` is set).
 pub fn no_meetings() -> HttpResponse {
@@ -22,11 +25,23 @@ pub fn no_meetings() -> HttpResponse {
     )
 }
 
+/// The servers as the database has them now (another instance may have added one, or seen one come online, since
+/// this one last loaded them); this instance's view if the database cannot answer.
+async fn current_servers(state: &AppState) -> Vec<Arc<ServerView>> {
+    match db::run(&state.pool, |conn| -> Result<Vec<Server>, DbError> { Server::all(conn) }).await {
+        Ok(rows) => rows.iter().map(|row| Arc::new(ServerView::from_row(row))).collect(),
+        Err(e) => {
+            log::warn!("getMeetings asks the servers this instance last loaded: {e}");
+            state.shared.view().servers.values().cloned().collect()
+        }
+    }
+}
+
 /// Handles `getMeetings`.
 pub async fn get_meetings(state: &AppState, call: ApiCall) -> Result<HttpResponse, BbbError> {
-    let view = state.shared.view();
+    let servers = current_servers(state).await;
     let client = crate::actors::client(&state.config);
-    let asks = view.servers.values().filter(|s| s.online && s.state != ServerState::Disabled).map(|server| {
+    let asks = servers.iter().filter(|s| s.online && s.state != ServerState::Disabled).map(|server| {
         let client = client.clone();
         async move { (server, client.fetch(&server.target(), "getMeetings", &[], None, None).await) }
     });
