@@ -185,7 +185,27 @@ async fn a_slow_request_body_is_cut_off(backend: Backend) {
     app.stop().await;
 }
 
+async fn a_tenant_added_by_another_process_is_served_at_once(backend: Backend) {
+    let app = TestApp::start_with(backend, &[("MULTITENANCY_ENABLED", "true")]).await;
+    let _pool = FakePool::untagged(&app, 1).await;
+    // As `scalelite tenants add` does, from another process: the running instance is not told.
+    scalelite::admin::tenants::add(&mut common::connect(&app.db), "Fresh", "secret-fresh").unwrap();
+    let query = bbb_query("create", &[("name", "x"), ("meetingID", "m")], "secret-fresh");
+    let request =
+        app.client.get(app.url(&format!("/bigbluebutton/api/create?{query}"))).insert_header(("Host", "fresh.sl"));
+    let created = send(request, None).await;
+    assert_eq!(created.xml("returncode").as_deref(), Some("SUCCESS"), "{}", created.body);
+    let query = bbb_query("getMeetings", &[], "secret-fresh");
+    let listed = send(app.client.get(app.url(&format!("/FRESH/bigbluebutton/api/getMeetings?{query}"))), None).await;
+    assert!(listed.body.contains("<meetingID>m</meetingID>"), "{}", listed.body);
+    let query = bbb_query("getMeetings", &[], "secret-fresh");
+    let unknown = send(app.client.get(app.url(&format!("/stale/bigbluebutton/api/getMeetings?{query}"))), None).await;
+    assert_eq!(unknown.xml("messageKey").as_deref(), Some("checksumError"), "{}", unknown.body);
+    app.stop().await;
+}
+
 on_both_backends!(
+    a_tenant_added_by_another_process_is_served_at_once,
     a_slow_request_body_is_cut_off,
     a_cordon_takes_effect_when_the_command_returns,
     tenants_by_any_host_case_leftovers_and_ends_by_bbb_id,

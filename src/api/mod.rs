@@ -133,7 +133,7 @@ async fn checked_call(request: &HttpRequest, body: Bytes, state: &AppState) -> R
         }
     }
     let upload = (name == "putRecordingTextTrack").then(|| body.clone());
-    let checked = request::check(&name, request, body, state, path_tenant.as_deref(), accepts)?;
+    let checked = request::check(&name, request, body, state, path_tenant.as_deref(), accepts).await?;
     let tenant = checked.tenant.as_ref().map_or("", |t| t.name.as_str());
     METRICS.tenant_requests.with_label_values(&[tenant]).inc();
     match name.as_str() {

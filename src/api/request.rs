@@ -12,6 +12,9 @@ use bytes::Bytes;
 use crate::app::AppState;
 use crate::bbb::checksum::{self, ChecksumError};
 use crate::bbb::params::encode_query;
+use crate::db::models::tenant::Tenant;
+use crate::db::models::tenant_setting::TenantSetting;
+use crate::db::{self, DbError};
 use crate::error::BbbError;
 use crate::pool::TenantView;
 use crate::secret::Secret;
@@ -81,13 +84,26 @@ pub fn host_label(request: &HttpRequest) -> String {
     host.split(['.', ':']).next().unwrap_or_default().to_string()
 }
 
-/// The tenant of a request: the path prefix, else the first label of the Host header.
-fn tenant(request: &HttpRequest, state: &AppState, path_tenant: Option<&str>) -> Result<Arc<TenantView>, BbbError> {
+/// The tenant of a request: the path prefix, else the first label of the Host header. A name this instance's
+/// view does not know is looked up in the database (another instance may have added the tenant a moment ago).
+async fn tenant(
+    request: &HttpRequest,
+    state: &AppState,
+    path_tenant: Option<&str>,
+) -> Result<Arc<TenantView>, BbbError> {
     let name = match path_tenant {
         Some(name) => name.to_string(),
         None => host_label(request),
     };
-    state.shared.tenant(&name).ok_or_else(BbbError::checksum)
+    if let Some(tenant) = state.shared.tenant(&name) {
+        return Ok(tenant);
+    }
+    let found = db::run(&state.pool, move |conn| -> Result<Option<TenantView>, DbError> {
+        let Some(tenant) = Tenant::find_by_label(conn, &name)? else { return Ok(None) };
+        Ok(Some(TenantView::from_rows(&tenant, &TenantSetting::of_tenant(conn, &tenant.id)?)))
+    })
+    .await?;
+    found.map(Arc::new).ok_or_else(BbbError::checksum)
 }
 
 /// BBB's sorted form of form parameters (2.4–3.0 rebuild the query this way for form POSTs).
@@ -128,7 +144,7 @@ fn verify(
 }
 
 /// Checks a call: tenant, checksum, content type; and decodes its parameters.
-pub fn check(
+pub async fn check(
     call: &str,
     request: &HttpRequest,
     body: Bytes,
@@ -136,7 +152,8 @@ pub fn check(
     path_tenant: Option<&str>,
     accepts: &[BodyKind],
 ) -> Result<ApiCall, BbbError> {
-    let tenant = if state.config.multitenancy_enabled { Some(tenant(request, state, path_tenant)?) } else { None };
+    let tenant =
+        if state.config.multitenancy_enabled { Some(tenant(request, state, path_tenant).await?) } else { None };
     let kind = if request.method() == Method::POST && !body.is_empty() { Some(body_kind(request)) } else { None };
     let urlencoded = request
         .headers()

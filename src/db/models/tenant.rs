@@ -47,6 +47,16 @@ impl Tenant {
         Ok(tenants::table.filter(tenants::name.eq(name)).select(Tenant::as_select()).first(conn).optional()?)
     }
 
+    /// The tenant with this name in any case (names are host labels; no two differ only in case).
+    pub fn find_by_label(conn: &mut DbConnection, label: &str) -> Result<Option<Tenant>, DbError> {
+        diesel::define_sql_function!(fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text);
+        Ok(tenants::table
+            .filter(lower(tenants::name).eq(label.to_ascii_lowercase()))
+            .select(Tenant::as_select())
+            .first(conn)
+            .optional()?)
+    }
+
     /// Inserts a new tenant; a taken name is a unique violation.
     pub fn insert(&self, conn: &mut DbConnection) -> Result<(), DbError> {
         diesel::insert_into(tenants::table).values(self.clone()).execute(conn)?;
