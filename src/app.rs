@@ -1,13 +1,12 @@
-//! The application: shared state, start-up preparation (database, secrets) and the route table used by
-//! `serve` and by the tests alike.
+//! The application: shared state and start-up preparation (database, secrets, actors). The routes are in
+//! [`crate::routes`].
 
 use std::sync::Arc;
 
-use actix_web::web;
-
 use crate::actors::leader::{campaign_forever, Campaign, Leadership};
-use crate::actors::recordings::{ImportNow, RecordingsActor};
-use crate::actors::scheduler::{PollAll, Scheduler};
+use crate::actors::messages::{ImportNow, PollAll};
+use crate::actors::recordings::RecordingsActor;
+use crate::actors::scheduler::Scheduler;
 use crate::actors::Deps;
 use crate::config::Config;
 use crate::db::models::setting;
@@ -15,7 +14,6 @@ use crate::db::url::DatabaseUrl;
 use crate::db::{self, DbError, Pool};
 use crate::pool::Shared;
 use crate::secret::Secret;
-use crate::{admin, api, playback};
 use actix::Addr;
 
 /// What every handler can reach.
@@ -114,14 +112,4 @@ pub fn prepare(config: Config) -> Result<Prepared, DbError> {
     };
     drop(conn);
     Ok(Prepared { config, pool, secrets, generated_secret, cookie_key })
-}
-
-/// Every route of Scalelite.
-pub fn configure_app(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
-    cfg.app_data(state)
-        .app_data(web::PayloadConfig::new(admin::http::MAX_BODY))
-        .configure(api::configure)
-        .configure(admin::http::configure)
-        .configure(playback::configure)
-        .default_service(web::to(api::unsupported_request));
 }

@@ -18,5 +18,6 @@ pub mod pool;
 pub mod recordings;
 pub mod request_body;
 pub mod request_log;
+pub mod routes;
 pub mod ruby_settings;
 pub mod secret;

@@ -153,7 +153,7 @@ async fn calls_the_front_end_back_when_a_recording_is_imported(backend: Backend)
     builder.append_data(&mut header, format!("presentation/{ID}/metadata.xml"), xml.as_bytes()).unwrap();
     builder.finish().unwrap();
     drop(builder);
-    app.state.recordings.send(scalelite::actors::recordings::ImportNow).await.unwrap();
+    app.state.recordings.send(scalelite::actors::messages::ImportNow).await.unwrap();
 
     // Two failures, then success: three calls, one and two seconds apart.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);

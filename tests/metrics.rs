@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 
 use common::pool::FakePool;
 use common::{send, Backend, TestApp};
-use scalelite::actors::recordings::ImportNow;
+use scalelite::actors::messages::ImportNow;
 
 const SAMPLE: &str = include_str!("fixtures/sample-metadata.xml");
 const ID: &str = "b27af2f930d418879550e09c7548d1cdd0be25cf-1504122319984";

@@ -5,7 +5,7 @@ mod common;
 
 use common::pool::FakePool;
 use common::{send, Backend, TestApp};
-use scalelite::actors::recordings::ImportNow;
+use scalelite::actors::messages::ImportNow;
 use scalelite::bbb::checksum::{self, Algorithm};
 use scalelite::secret::Secret;
 

@@ -3,6 +3,7 @@
 
 pub mod health;
 pub mod leader;
+pub mod messages;
 pub mod recordings;
 pub mod reservations;
 pub mod scheduler;

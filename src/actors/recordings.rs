@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use actix::prelude::*;
 
+use super::messages::ImportNow;
 use super::{blocking, Deps};
 use crate::metrics::METRICS;
 use crate::recordings::callback::notify;
@@ -161,11 +162,6 @@ impl Supervised for RecordingsActor {
         METRICS.actor_restarts.with_label_values(&["recordings"]).inc();
     }
 }
-
-/// Scans the spool now (after the scan under way, if any); answers how many recordings it imported.
-#[derive(Message)]
-#[rtype(result = "usize")]
-pub struct ImportNow;
 
 impl Handler<ImportNow> for RecordingsActor {
     type Result = ResponseFuture<usize>;

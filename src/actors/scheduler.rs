@@ -9,10 +9,11 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 
+use super::messages::{Configure, LoadReport, Place, PollAll, PollNow, Reload, Retire, Unreserve};
 use super::reservations::Reservations;
-use super::server::{Configure, PollNow, Retire, ServerActor};
+use super::server::ServerActor;
 use super::{blocking, Deps};
-use crate::balancer::{self, Candidate, PlaceError, TagRequest};
+use crate::balancer::{self, Candidate, PlaceError};
 use crate::db::models::server::{Server, ServerState};
 use crate::db::models::tenant::Tenant;
 use crate::db::models::tenant_setting::TenantSetting;
@@ -93,7 +94,7 @@ impl Scheduler {
                 }
                 None => {
                     let deps = self.deps.clone();
-                    let me = ctx.address();
+                    let me = ctx.address().recipient();
                     let for_actor = row.clone();
                     let actor = actix::Supervisor::start(move |_| ServerActor::new(for_actor, deps, me));
                     log::info!("polling server {} ({})", row.id, row.url);
@@ -185,14 +186,6 @@ impl Supervised for Scheduler {
     }
 }
 
-/// Places a new meeting: the id of the chosen server, whose capacity is reserved for it.
-#[derive(Message)]
-#[rtype(result = "Result<String, PlaceError>")]
-pub struct Place {
-    pub tag: TagRequest,
-    pub bbb_meeting_id: String,
-}
-
 impl Handler<Place> for Scheduler {
     type Result = Result<String, PlaceError>;
 
@@ -209,14 +202,6 @@ impl Handler<Place> for Scheduler {
     }
 }
 
-/// Gives back a reservation (the meeting went elsewhere after all).
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Unreserve {
-    pub server_id: String,
-    pub bbb_meeting_id: String,
-}
-
 impl Handler<Unreserve> for Scheduler {
     type Result = ();
 
@@ -225,17 +210,6 @@ impl Handler<Unreserve> for Scheduler {
             slot.reservations.remove(&msg.bbb_meeting_id);
         }
     }
-}
-
-/// A server actor's poll result.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct LoadReport {
-    pub server_id: String,
-    pub online: bool,
-    pub load: Option<f64>,
-    /// The BBB meeting IDs the server listed.
-    pub seen: HashSet<String>,
 }
 
 impl Handler<LoadReport> for Scheduler {
@@ -257,11 +231,6 @@ impl Handler<LoadReport> for Scheduler {
     }
 }
 
-/// Reloads the servers now and answers when the actors match the rows.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Reload;
-
 impl Handler<Reload> for Scheduler {
     type Result = ResponseActFuture<Self, ()>;
 
@@ -276,11 +245,6 @@ impl Handler<Reload> for Scheduler {
         self.reload()
     }
 }
-
-/// Polls every server now and answers when all polls are recorded.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct PollAll;
 
 impl Handler<PollAll> for Scheduler {
     type Result = ResponseFuture<()>;

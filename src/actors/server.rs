@@ -12,9 +12,8 @@ use actix::prelude::*;
 use crate::metrics::METRICS;
 
 use super::health::{Health, Transition};
-use super::scheduler::{LoadReport, Scheduler};
+use super::messages::{Configure, LoadReport, PollNow, Retire};
 use super::{blocking, client, Deps};
-use crate::admin::servers::end_meetings;
 use crate::balancer;
 use crate::bbb::client::CallError;
 use crate::bbb::meetings::{parse_get_meetings, parse_version, ListedMeeting};
@@ -30,7 +29,8 @@ const VERSION_EVERY: u32 = 30;
 pub struct ServerActor {
     server: Server,
     deps: Deps,
-    scheduler: Addr<Scheduler>,
+    /// Where the poll results go (the scheduler).
+    reports: Recipient<LoadReport>,
     health: Health,
     polling: bool,
     polls_since_version: u32,
@@ -43,12 +43,12 @@ pub struct ServerActor {
 }
 
 impl ServerActor {
-    pub fn new(server: Server, deps: Deps, scheduler: Addr<Scheduler>) -> ServerActor {
+    pub fn new(server: Server, deps: Deps, reports: Recipient<LoadReport>) -> ServerActor {
         let health = Health::new(server.online);
         ServerActor {
             server,
             deps,
-            scheduler,
+            reports,
             health,
             polling: false,
             polls_since_version: VERSION_EVERY,
@@ -172,7 +172,7 @@ impl ServerActor {
         let grace = config.new_meeting_grace().as_millis() as i64;
         let ttl = config.default_meeting_ttl.as_millis() as i64;
         let shared = self.deps.shared.clone();
-        let scheduler = self.scheduler.clone();
+        let reports = self.reports.clone();
         let server = self.server.clone();
         let report_id = server.id.clone();
         let end_client = client(config);
@@ -204,14 +204,15 @@ impl ServerActor {
                     if went_offline && !forgotten.is_empty() {
                         // Best effort: the server is probably down, so this must not hold up the next poll.
                         actix_web::rt::spawn(async move {
-                            end_meetings(&end_client, &server, &forgotten).await;
+                            let view = ServerView::from_row(&server);
+                            end_client.end_meetings(&view.target(), &Meeting::end_calls(&forgotten)).await;
                         });
                     }
                 }
                 Err(e) => log::error!("recording the poll of server {id_} failed: {e}", id_ = server.id),
             }
             // Awaited, so that a PollNow answers only once the scheduler knows the outcome.
-            let _ = scheduler.send(LoadReport { server_id: report_id, online, load, seen }).await;
+            let _ = reports.send(LoadReport { server_id: report_id, online, load, seen }).await;
         }
     }
 }
@@ -244,11 +245,6 @@ impl Supervised for ServerActor {
     }
 }
 
-/// New settings for the server (an administrator changed it).
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Configure(pub Server);
-
 impl Handler<Configure> for ServerActor {
     type Result = ();
 
@@ -259,12 +255,6 @@ impl Handler<Configure> for ServerActor {
         self.server = Server { bbb_version: server.bbb_version.clone().or(self.server.bbb_version.take()), ..server };
     }
 }
-
-/// Polls now (after the poll under way, if any) and answers when that poll is recorded. Tests use it instead
-/// of sleeping.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct PollNow;
 
 impl Handler<PollNow> for ServerActor {
     type Result = ResponseFuture<()>;
@@ -282,11 +272,6 @@ impl Handler<PollNow> for ServerActor {
         })
     }
 }
-
-/// Stops the actor for good (its server was removed).
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Retire;
 
 impl Handler<Retire> for ServerActor {
     type Result = ();

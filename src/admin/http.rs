@@ -9,7 +9,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use crate::actors::scheduler::Reload;
+use crate::actors::messages::Reload;
 use crate::admin::{servers, tenants};
 use crate::app::AppState;
 use crate::bbb::checksum;

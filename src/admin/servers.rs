@@ -196,22 +196,12 @@ pub fn panic(conn: &mut DbConnection, id: &str, keep_state: bool) -> Result<(Ser
     Ok((server, meetings))
 }
 
-/// Sends `end` for each meeting, best effort: failures are logged and counted, never fatal.
+/// Sends `end` for each forgotten meeting of a server, by the ID the server knows (see
+/// [`BbbClient::end_meetings`]).
 pub async fn end_meetings(client: &BbbClient, server: &Server, meetings: &[Meeting]) -> usize {
     let algorithm = Algorithm::from_name(&server.checksum_algorithm).unwrap_or(Algorithm::Sha256);
     let target = Target { url: &server.url, secret: &server.secret, algorithm };
-    let mut failed = 0;
-    for meeting in meetings {
-        let mut params = vec![("meetingID", meeting.bbb_meeting_id.as_str())];
-        if let Some(password) = &meeting.moderator_pw {
-            params.push(("password", password.as_str()));
-        }
-        if let Err(e) = client.get(&target, "end", &params).await {
-            failed += 1;
-            log::warn!("end of meeting {} on server {} failed: {e}", meeting.meeting_id, server.id);
-        }
-    }
-    failed
+    client.end_meetings(&target, &Meeting::end_calls(meetings)).await
 }
 
 /// The multiplier as Ruby Scalelite shows it: `1.0`, `2.5`.

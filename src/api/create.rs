@@ -9,7 +9,7 @@ use std::sync::Arc;
 use actix_web::HttpResponse;
 use rand::Rng;
 
-use crate::actors::scheduler::{Place, Reload, Unreserve};
+use crate::actors::messages::{Place, Reload, Unreserve};
 use crate::api::meetings::{relay, timeout_for, unreachable};
 use crate::api::policy::{Call, ParamList, Policy};
 use crate::api::request::ApiCall;

@@ -11,7 +11,7 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
-use crate::actors::recordings::ImportNow;
+use crate::actors::messages::ImportNow;
 use crate::api::meetings::xml_response;
 use crate::app::AppState;
 use crate::bbb::checksum::{self, Algorithm};

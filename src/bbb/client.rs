@@ -185,6 +185,23 @@ impl BbbClient {
         Ok(text)
     }
 
+    /// Sends `end` for each meeting, given as its BBB meeting ID (the one the server knows: tenant-scoped) and
+    /// moderator password; best effort: failures are logged and counted, never fatal.
+    pub async fn end_meetings(&self, target: &Target<'_>, meetings: &[(&str, Option<&str>)]) -> usize {
+        let mut failed = 0;
+        for (bbb_meeting_id, password) in meetings {
+            let mut params = vec![("meetingID", *bbb_meeting_id)];
+            if let Some(password) = password {
+                params.push(("password", *password));
+            }
+            if let Err(e) = self.get(target, "end", &params).await {
+                failed += 1;
+                log::warn!("end of meeting {bbb_meeting_id} on {} failed: {e}", target.url);
+            }
+        }
+        failed
+    }
+
     /// POSTs JSON to a front-end's callback URL with a bearer token; returns the HTTP status.
     pub async fn post_json(&self, url: &str, bearer: &str, user_agent: &str, body: String) -> Result<u16, CallError> {
         let response = self

@@ -3,11 +3,12 @@
 use actix_web::{web, App, HttpServer};
 
 use super::Failure;
-use crate::app::{configure_app, prepare};
+use crate::app::prepare;
 use crate::config::Config;
 use crate::db::single_instance;
 use crate::db::url::DatabaseUrl;
 use crate::request_log;
+use crate::routes::configure_app;
 
 pub(super) fn run(config: Config) -> Result<(), Failure> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();

@@ -7,9 +7,10 @@ use std::process::{Command, Output, Stdio};
 
 use actix_web::{web, App, HttpServer};
 use diesel::{Connection, PgConnection, RunQueryDsl};
-use scalelite::app::{configure_app, prepare};
+use scalelite::app::prepare;
 use scalelite::bbb::checksum::{self, Algorithm};
 use scalelite::config::Config;
+use scalelite::routes::configure_app;
 use scalelite::secret::Secret;
 
 /// The load-balancer secret of test apps.
@@ -175,7 +176,7 @@ impl TestApp {
     pub async fn start_on(db: TestDb, extra: &[(&str, &str)]) -> TestApp {
         let prepared = prepare(config(&db, extra)).unwrap();
         let state = web::Data::new(prepared.start());
-        state.scheduler.send(scalelite::actors::scheduler::Reload).await.unwrap();
+        state.scheduler.send(scalelite::actors::messages::Reload).await.unwrap();
         let app_state = state.clone();
         let server = HttpServer::new(move || App::new().configure(|cfg| configure_app(cfg, app_state.clone())))
             .workers(1)
@@ -192,12 +193,12 @@ impl TestApp {
 
     /// Makes the scheduler load the servers now.
     pub async fn reload(&self) {
-        self.state.scheduler.send(scalelite::actors::scheduler::Reload).await.unwrap();
+        self.state.scheduler.send(scalelite::actors::messages::Reload).await.unwrap();
     }
 
     /// Polls every server now and waits for the polls to be recorded.
     pub async fn poll_all(&self) {
-        self.state.scheduler.send(scalelite::actors::scheduler::PollAll).await.unwrap();
+        self.state.scheduler.send(scalelite::actors::messages::PollAll).await.unwrap();
     }
 
     /// A BBB API call signed with the test secret (SHA-1, as most client libraries do).

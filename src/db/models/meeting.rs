@@ -47,6 +47,11 @@ impl Meeting {
         Ok(())
     }
 
+    /// What an `end` call of each meeting needs: the ID its BBB server knows and the moderator password.
+    pub fn end_calls(meetings: &[Meeting]) -> Vec<(&str, Option<&str>)> {
+        meetings.iter().map(|m| (m.bbb_meeting_id.as_str(), m.moderator_pw.as_deref())).collect()
+    }
+
     /// Inserts the meeting if its server is enabled (see [`INSERT_ON_ENABLED_SERVER`]); false if it is not.
     /// A second meeting with the same tenant and id is a unique violation, as with [`Meeting::insert`].
     pub fn insert_on_enabled_server(&self, conn: &mut DbConnection) -> Result<bool, DbError> {

@@ -1,0 +1,17 @@
+//! The route table of Scalelite, used by `serve` and by the tests alike: the BBB API, the admin API, playback,
+//! and BBB's `unsupportedRequest` for anything else.
+
+use actix_web::web;
+
+use crate::app::AppState;
+use crate::{admin, api, playback};
+
+/// Every route of Scalelite.
+pub fn configure_app(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
+    cfg.app_data(state)
+        .app_data(web::PayloadConfig::new(admin::http::MAX_BODY))
+        .configure(api::configure)
+        .configure(admin::http::configure)
+        .configure(playback::configure)
+        .default_service(web::to(api::unsupported_request));
+}
