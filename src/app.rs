@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use crate::actors::leader::{campaign_forever, Campaign, Leadership};
 use crate::actors::messages::{ImportNow, PollAll};
 use crate::actors::recordings::RecordingsActor;
 use crate::actors::scheduler::Scheduler;
-use crate::actors::Deps;
 use crate::config::Config;
+use crate::context::Deps;
+use crate::db::leader::{campaign_forever, Campaign, Leadership};
 use crate::db::models::setting;
 use crate::db::url::DatabaseUrl;
 use crate::db::{self, DbError, Pool};

@@ -396,6 +396,11 @@ impl Config {
         })
     }
 
+    /// The BBB client of this thread, with the configured timeouts.
+    pub fn bbb_client(&self) -> crate::bbb::client::BbbClient {
+        crate::bbb::client::BbbClient::of_this_thread(self.connect_timeout, self.response_timeout)
+    }
+
     /// How the balancer weighs meetings.
     pub fn load_weights(&self) -> crate::balancer::LoadWeights {
         crate::balancer::LoadWeights {

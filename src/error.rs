@@ -111,11 +111,3 @@ impl From<DbError> for AdminError {
         AdminError::new(status, error.to_string())
     }
 }
-
-/// Whether a database error is a unique-constraint violation.
-pub fn is_unique_violation(error: &DbError) -> bool {
-    matches!(
-        error,
-        DbError::Query(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
-    )
-}

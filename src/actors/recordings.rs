@@ -6,7 +6,8 @@ use std::time::Duration;
 use actix::prelude::*;
 
 use super::messages::ImportNow;
-use super::{blocking, Deps};
+use crate::context::Deps;
+use crate::db::blocking;
 use crate::metrics::METRICS;
 use crate::recordings::callback::notify;
 use crate::recordings::importer::{

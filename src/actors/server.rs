@@ -13,10 +13,11 @@ use crate::metrics::METRICS;
 
 use super::health::{Health, Transition};
 use super::messages::{Configure, LoadReport, PollNow, Retire};
-use super::{blocking, client, Deps};
 use crate::balancer;
 use crate::bbb::client::CallError;
 use crate::bbb::meetings::{parse_get_meetings, parse_version, ListedMeeting};
+use crate::context::Deps;
+use crate::db::blocking;
 use crate::db::models::meeting::Meeting;
 use crate::db::models::server::{PollRecord, Server, ServerState};
 use crate::db::{now_ms, DbError};
@@ -71,7 +72,7 @@ impl ServerActor {
         }
         self.polling = true;
         let view = ServerView::from_row(&self.server);
-        let client = client(&self.deps.config);
+        let client = self.deps.config.bbb_client();
         let want_version = self.server.bbb_version.is_none() || self.polls_since_version >= VERSION_EVERY;
         let server_id = self.server.id.clone();
         METRICS.actor_in_flight.with_label_values(&["server_poll"]).inc();
@@ -175,7 +176,7 @@ impl ServerActor {
         let reports = self.reports.clone();
         let server = self.server.clone();
         let report_id = server.id.clone();
-        let end_client = client(config);
+        let end_client = config.bbb_client();
         async move {
             let listed_ids = seen.clone();
             let written = blocking(move || -> Result<(Vec<Meeting>, bool), DbError> {

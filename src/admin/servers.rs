@@ -8,7 +8,7 @@ use crate::bbb::client::{BbbClient, Target};
 use crate::db::models::meeting::Meeting;
 use crate::db::models::server::{Server, ServerState};
 use crate::db::{now_ms, DbConnection};
-use crate::error::{is_unique_violation, AdminError};
+use crate::error::AdminError;
 use crate::secret::Secret;
 
 /// What is needed to add a server.
@@ -122,7 +122,7 @@ pub fn add_with_id(conn: &mut DbConnection, id: String, new: NewServer) -> Resul
     };
     match server.insert(conn) {
         Ok(()) => Ok(server),
-        Err(e) if is_unique_violation(&e) => {
+        Err(e) if e.is_unique_violation() => {
             Err(AdminError::new(StatusCode::CONFLICT, format!("Server already exists with id '{}'", server.id)))
         }
         Err(e) => Err(e.into()),

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use crate::db::models::tenant::Tenant;
 use crate::db::models::tenant_setting::TenantSetting;
 use crate::db::{now_ms, DbConnection};
-use crate::error::{is_unique_violation, AdminError};
+use crate::error::AdminError;
 use crate::secret::Secret;
 
 /// A change to a tenant; `None` leaves a field as it is.
@@ -93,7 +93,7 @@ pub fn add(conn: &mut DbConnection, name: &str, secrets: &str) -> Result<Tenant,
     };
     match tenant.insert(conn) {
         Ok(()) => Ok(tenant),
-        Err(e) if is_unique_violation(&e) => Err(name_taken(name)),
+        Err(e) if e.is_unique_violation() => Err(name_taken(name)),
         Err(e) => Err(e.into()),
     }
 }
@@ -113,7 +113,7 @@ pub fn update(conn: &mut DbConnection, id: &str, change: TenantUpdate) -> Result
     tenant.updated_at = now_ms();
     match tenant.save(conn) {
         Ok(()) => Ok(tenant),
-        Err(e) if is_unique_violation(&e) => Err(name_taken(&tenant.name)),
+        Err(e) if e.is_unique_violation() => Err(name_taken(&tenant.name)),
         Err(e) => Err(e.into()),
     }
 }
@@ -171,7 +171,7 @@ pub fn add_setting(
     };
     match setting.insert(conn) {
         Ok(()) => Ok(setting),
-        Err(e) if is_unique_violation(&e) => Err(AdminError::unprocessable(format!(
+        Err(e) if e.is_unique_violation() => Err(AdminError::unprocessable(format!(
             "Tenant {tenant_id} already has {} setting for '{param}'",
             if is_override { "an override" } else { "a default" }
         ))),

@@ -3,7 +3,6 @@
 //! secret of one of the pool's servers; the relay is signed with the secret the front-end created the meeting
 //! with, and shows the front-end its own meeting ID. The answer is always 204, as from Ruby Scalelite.
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
@@ -37,12 +36,7 @@ pub async fn analytics_callback(
 }
 
 async fn relay(request: &HttpRequest, body: &[u8], state: &AppState) -> Result<(), String> {
-    let token = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or("no bearer token")?;
+    let token = crate::http::bearer(request).ok_or("no bearer token")?;
     let view = state.shared.view();
     let server_secrets: Vec<Secret> = view.servers.values().map(|s| s.secret.clone()).collect();
     let now = db::now_ms() / 1000;
@@ -76,7 +70,7 @@ async fn relay(request: &HttpRequest, body: &[u8], state: &AppState) -> Result<(
         .or(secrets.first())
         .ok_or("no secret to sign with")?;
     let token = jwt::sign(JwtAlgorithm::Hs512, &json!({ "exp": now + TOKEN_LIFETIME_SECS }), secret);
-    let client = crate::actors::client(&state.config);
+    let client = state.config.bbb_client();
     let status = client
         .post_json(&url, &token, "BigBlueButton Analytics Callback", payload.to_string())
         .await

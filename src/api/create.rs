@@ -56,7 +56,7 @@ async fn keeps_its_server(state: &AppState, server: Option<&ServerView>, meeting
         ServerState::Enabled => true,
         ServerState::Disabled => false,
         ServerState::Cordoned => {
-            let client = crate::actors::client(&state.config);
+            let client = state.config.bbb_client();
             let params = [("meetingID", meeting.bbb_meeting_id.as_str())];
             match client.get(&server.target(), "isMeetingRunning", &params).await {
                 Ok(text) => text.contains("<running>true</running>"),
@@ -251,7 +251,7 @@ pub async fn create(state: &AppState, call: ApiCall) -> Result<HttpResponse, Bbb
         db::run(&state.pool, move |conn| callback.store(conn)).await?;
     }
 
-    let client = crate::actors::client(config);
+    let client = config.bbb_client();
     let sent = client
         .call(&server.target(), "create", &params.pairs(), call.xml_body.clone(), timeout_for(state, &server))
         .await;

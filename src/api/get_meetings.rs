@@ -40,7 +40,7 @@ async fn current_servers(state: &AppState) -> Vec<Arc<ServerView>> {
 /// Handles `getMeetings`.
 pub async fn get_meetings(state: &AppState, call: ApiCall) -> Result<HttpResponse, BbbError> {
     let servers = current_servers(state).await;
-    let client = crate::actors::client(&state.config);
+    let client = state.config.bbb_client();
     let asks = servers.iter().filter(|s| s.online && s.state != ServerState::Disabled).map(|server| {
         let client = client.clone();
         async move { (server, client.fetch(&server.target(), "getMeetings", &[], None, None).await) }

@@ -19,8 +19,7 @@ fn authorized(request: &HttpRequest, state: &AppState) -> bool {
     let Some(token) = &state.config.metrics_token else {
         return true;
     };
-    let given = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let given = given.and_then(|v| v.strip_prefix("Bearer ")).unwrap_or("");
+    let given = crate::http::bearer(request).unwrap_or("");
     bool::from(subtle::ConstantTimeEq::ct_eq(given.as_bytes(), token.expose().as_bytes()))
 }
 

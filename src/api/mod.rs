@@ -148,7 +148,7 @@ async fn checked_call(request: &HttpRequest, body: Bytes, state: &AppState) -> R
         "publishRecordings" => recording_changes::publish(state, checked).await,
         "updateRecordings" => recording_changes::update(state, checked).await,
         "deleteRecordings" => recording_changes::delete(state, checked).await,
-        "getRecordingTextTracks" => text_tracks::get_text_tracks(state, checked, &recordings::base_url(request)).await,
+        "getRecordingTextTracks" => text_tracks::get_text_tracks(state, checked, &crate::http::base_url(request)).await,
         "putRecordingTextTrack" => {
             let content_type = request.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
             text_tracks::put_text_track(state, checked, content_type, upload.unwrap_or_default()).await

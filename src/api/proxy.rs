@@ -32,7 +32,7 @@ async fn forward(
     params: &[(&str, &str)],
     failure: &str,
 ) -> Result<HttpResponse, BbbError> {
-    let client = crate::actors::client(&state.config);
+    let client = state.config.bbb_client();
     let body = if name == "insertDocument" { call.xml_body.clone() } else { None };
     match client.call(&server.target(), name, params, body, timeout_for(state, server)).await {
         Ok(document) => Ok(relay(call, document)),

@@ -56,12 +56,6 @@ pub fn filter_of(call: &ApiCall) -> Filter {
     }
 }
 
-/// The scheme and host the front-end used (X-Forwarded-Proto and X-Forwarded-Host honoured).
-pub fn base_url(request: &HttpRequest) -> String {
-    let info = request.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
-}
-
 /// Handles `getRecordings`.
 pub async fn get_recordings(state: &AppState, call: ApiCall, request: &HttpRequest) -> Result<HttpResponse, BbbError> {
     if state.config.get_recordings_api_filtered && call.get("meetingID").is_none() && call.get("recordID").is_none() {
@@ -83,7 +77,7 @@ pub async fn get_recordings(state: &AppState, call: ApiCall, request: &HttpReque
         Ok((total, page, tokens))
     })
     .await?;
-    let base_url = base_url(request);
+    let base_url = crate::http::base_url(request);
     let how = Presentation {
         base_url: &base_url,
         show_protected: state.config.protected_recordings_enabled,

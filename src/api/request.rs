@@ -16,6 +16,7 @@ use crate::db::models::tenant::Tenant;
 use crate::db::models::tenant_setting::TenantSetting;
 use crate::db::{self, DbError};
 use crate::error::BbbError;
+use crate::http::host_label;
 use crate::pool::TenantView;
 use crate::secret::Secret;
 
@@ -76,12 +77,6 @@ pub fn body_kind(request: &HttpRequest) -> Option<BodyKind> {
         "application/xml" | "text/xml" | "application/x-xml" => Some(BodyKind::Xml),
         _ => None,
     }
-}
-
-/// The first label of the Host header (as X-Forwarded-Host gives it, when set): where a tenant's name is.
-pub fn host_label(request: &HttpRequest) -> String {
-    let host = request.connection_info().host().to_string();
-    host.split(['.', ':']).next().unwrap_or_default().to_string()
 }
 
 /// The tenant of a request: the path prefix, else the first label of the Host header. A name this instance's

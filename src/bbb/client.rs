@@ -64,6 +64,10 @@ where
     Ok(body)
 }
 
+thread_local! {
+    static THREAD_CLIENT: std::cell::RefCell<Option<BbbClient>> = const { std::cell::RefCell::new(None) };
+}
+
 /// Where to send a call and how to sign it.
 pub struct Target<'a> {
     /// The server's API URL, e.g. `https://bbb1.example.com/bigbluebutton/api`.
@@ -119,6 +123,14 @@ impl BbbClient {
         }
         let http = awc::Client::builder().connector(connector).timeout(response_timeout).disable_redirects().finish();
         BbbClient { http, response_timeout }
+    }
+
+    /// The client of this thread, made with these timeouts at its first use (awc clients are not `Send`: one
+    /// per thread, shared by its actors and handlers).
+    pub fn of_this_thread(connect_timeout: Duration, response_timeout: Duration) -> BbbClient {
+        THREAD_CLIENT.with(|cell| {
+            cell.borrow_mut().get_or_insert_with(|| BbbClient::new(connect_timeout, response_timeout)).clone()
+        })
     }
 
     /// Sends a request and reads its whole answer within `deadline` and [`MAX_ANSWER_BYTES`].

@@ -5,6 +5,7 @@
 //! a busy timeout and WAL. Migrations of both backends are embedded; [`run`] moves blocking work off the
 //! async workers.
 
+pub mod leader;
 pub mod models;
 pub mod schema;
 pub mod single_instance;
@@ -43,6 +44,16 @@ pub enum DbError {
     Migration(String),
     #[error("database work was cancelled")]
     Cancelled,
+}
+
+impl DbError {
+    /// Whether this is a unique-constraint violation (a row with that key exists).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            DbError::Query(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
+        )
+    }
 }
 
 /// Opens connections for r2d2, choosing the backend by the URL's scheme.
@@ -181,6 +192,16 @@ pub fn revert_all(conn: &mut DbConnection) -> Result<(), DbError> {
 }
 
 /// Runs blocking database work on actix's blocking thread pool, with a pooled connection.
+/// Runs blocking work (database work, file work beside it) off the async workers. [`run`] is this with a pooled
+/// connection.
+pub async fn blocking<T, F>(work: F) -> Result<T, DbError>
+where
+    F: FnOnce() -> Result<T, DbError> + Send + 'static,
+    T: Send + 'static,
+{
+    actix_web::rt::task::spawn_blocking(work).await.map_err(|_| DbError::Cancelled)?
+}
+
 pub async fn run<T, E, F>(pool: &Pool, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,

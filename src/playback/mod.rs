@@ -10,12 +10,12 @@ pub mod not_found;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::api::request::host_label;
 use crate::api::unsupported_request;
 use crate::app::AppState;
 use crate::db::models::recording::{FormatRow, Recording};
 use crate::db::models::token;
 use crate::db::{self, now_ms, DbError};
+use crate::http::host_label;
 
 /// The playback routes; registered after the API and admin routes, whose static prefixes win.
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::actors::{client, Deps};
 use crate::bbb::checksum::{fingerprint, Algorithm};
+use crate::context::Deps;
 use crate::db::models::callback::MeetingCallback;
 use crate::db::models::recording::Recording;
 use crate::db::{self, DbError};
@@ -60,7 +60,7 @@ pub async fn notify(deps: Deps, recording: Recording) {
     let token = jwt::sign(algorithm(&deps.config.checksum_algorithms), &claims, secret);
     let mut delay = FIRST_DELAY;
     for attempt in 1..=ATTEMPTS {
-        match client(&deps.config).post_form(&url, &[("signed_parameters", &token)]).await {
+        match deps.config.bbb_client().post_form(&url, &[("signed_parameters", &token)]).await {
             Ok(status) if (200..300).contains(&status) || status == 404 || status == 410 => {
                 log::info!("recording-ready callback of {}: HTTP {status}", recording.record_id);
                 return;

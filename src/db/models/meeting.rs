@@ -167,7 +167,7 @@ impl Meeting {
                         None => Placement::ServerNotEnabled,
                     }))
                 }
-                Err(e) if crate::error::is_unique_violation(&e) => {
+                Err(e) if e.is_unique_violation() => {
                     if let Some(existing) = Meeting::find(conn, &self.tenant_id, &self.meeting_id)? {
                         return Ok(Some(Placement::Existing(existing)));
                     }

@@ -1,0 +1,22 @@
+//! What the actors and the background work share: configuration, the database pool, the cached pool view, the
+//! load-balancer secrets and this instance's leadership. Handlers reach the same through `AppState`.
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::db::leader::Leadership;
+use crate::db::Pool;
+use crate::pool::Shared;
+use crate::secret::Secret;
+
+/// What the actors need.
+#[derive(Clone)]
+pub struct Deps {
+    pub config: Arc<Config>,
+    pub db: Pool,
+    pub shared: Arc<Shared>,
+    /// The load-balancer secrets (configured, or generated and kept in the database).
+    pub secrets: Arc<[Secret]>,
+    /// Whether this instance polls and imports (see [`crate::db::leader`]).
+    pub leadership: Arc<Leadership>,
+}
