@@ -24,7 +24,7 @@ fn every_configuration_key_is_documented() {
 }
 
 #[test]
-fn the_sample_file_loads_as_valid_configuration() {
+fn the_sample_file_loads_to_exactly_the_defaults() {
     let root = env!("CARGO_MANIFEST_DIR");
     let toml = std::fs::read_to_string(format!("{root}/config/scalelite.toml")).unwrap();
     // Uncomment every key: the defaults it shows must be valid values.
@@ -40,5 +40,8 @@ fn the_sample_file_loads_as_valid_configuration() {
         .map(|(k, v)| (k.to_uppercase(), v.as_str().map(String::from).unwrap_or_else(|| v.to_string())))
         .collect();
     assert_eq!(values.len(), KEYS.len() - 1);
-    scalelite::config::Config::load(&values).unwrap();
+    let sample = scalelite::config::Config::load(&values).unwrap();
+    // The sample shows exactly the defaults: loading it changes nothing.
+    let defaults = scalelite::config::Config::load(&std::collections::HashMap::new()).unwrap();
+    assert_eq!(format!("{sample:?}"), format!("{defaults:?}"));
 }
