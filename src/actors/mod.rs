@@ -2,9 +2,8 @@
 //! pool in step with the database and places new meetings; the [`recordings::RecordingsActor`] imports the
 //! spool. Their messages are in [`messages`].
 
-pub mod health;
+pub mod cycle;
 pub mod messages;
 pub mod recordings;
-pub mod reservations;
 pub mod scheduler;
 pub mod server;

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use actix::prelude::*;
 
+use super::cycle::Cycle;
 use super::messages::ImportNow;
 use crate::context::Deps;
 use crate::db::blocking;
@@ -18,26 +19,26 @@ use crate::recordings::importer::{
 /// The importer.
 pub struct RecordingsActor {
     deps: Deps,
-    scanning: bool,
-    waiters: Vec<tokio::sync::oneshot::Sender<usize>>,
-    next_waiters: Vec<tokio::sync::oneshot::Sender<usize>>,
+    /// The scan under way and who waits for it (answered with the number of recordings imported).
+    scans: Cycle<usize>,
     /// Whether the work folder was cleared of interrupted imports (by the first scan as leader).
     cleaned: bool,
 }
 
 impl RecordingsActor {
     pub fn new(deps: Deps) -> RecordingsActor {
-        RecordingsActor { deps, scanning: false, waiters: Vec::new(), next_waiters: Vec::new(), cleaned: false }
+        RecordingsActor { deps, scans: Cycle::default(), cleaned: false }
     }
 
     fn scan(&mut self, ctx: &mut Context<Self>) {
-        if self.scanning || self.deps.config.recording_disabled || !self.deps.leadership.is_leader() {
-            for waiter in self.waiters.drain(..) {
-                let _ = waiter.send(0);
-            }
+        if self.scans.is_running() {
             return;
         }
-        self.scanning = true;
+        if self.deps.config.recording_disabled || !self.deps.leadership.is_leader() {
+            self.scans.skip(0);
+            return;
+        }
+        self.scans.start();
         if !self.cleaned {
             // Work folders left by an import that was cut off, here or by a leader that died.
             self.cleaned = true;
@@ -118,7 +119,6 @@ impl RecordingsActor {
             Ok(imported)
         });
         ctx.spawn(work.into_actor(self).map(|result, act, ctx| {
-            act.scanning = false;
             METRICS.actor_in_flight.with_label_values(&["recordings_import"]).dec();
             let recordings = result.unwrap_or_else(|e| {
                 log::warn!("recording import failed: {e}");
@@ -134,11 +134,7 @@ impl RecordingsActor {
             for recording in last.into_values() {
                 actix_web::rt::spawn(notify(act.deps.clone(), recording));
             }
-            for waiter in act.waiters.drain(..) {
-                let _ = waiter.send(imported);
-            }
-            if !act.next_waiters.is_empty() {
-                act.waiters = std::mem::take(&mut act.next_waiters);
+            if act.scans.finish(imported) {
                 act.scan(ctx);
             }
         }));
@@ -159,7 +155,7 @@ impl Actor for RecordingsActor {
 
 impl Supervised for RecordingsActor {
     fn restarting(&mut self, _: &mut Self::Context) {
-        self.scanning = false;
+        self.scans.reset();
         METRICS.actor_restarts.with_label_values(&["recordings"]).inc();
     }
 }
@@ -168,11 +164,8 @@ impl Handler<ImportNow> for RecordingsActor {
     type Result = ResponseFuture<usize>;
 
     fn handle(&mut self, _: ImportNow, ctx: &mut Context<Self>) -> Self::Result {
-        let (done, wait) = tokio::sync::oneshot::channel();
-        if self.scanning {
-            self.next_waiters.push(done);
-        } else {
-            self.waiters.push(done);
+        let (wait, start) = self.scans.ask();
+        if start {
             self.scan(ctx);
         }
         Box::pin(async move {

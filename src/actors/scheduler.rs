@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 
 use super::messages::{Configure, LoadReport, Place, PollAll, PollNow, Reload, Retire, Unreserve};
-use super::reservations::Reservations;
 use super::server::ServerActor;
+use crate::balancer::reservations::Reservations;
 use crate::balancer::{self, Candidate, PlaceError};
 use crate::context::Deps;
 use crate::db::blocking;

@@ -11,9 +11,10 @@ use actix::prelude::*;
 
 use crate::metrics::METRICS;
 
-use super::health::{Health, Transition};
+use super::cycle::Cycle;
 use super::messages::{Configure, LoadReport, PollNow, Retire};
 use crate::balancer;
+use crate::balancer::health::{Health, Transition};
 use crate::bbb::client::CallError;
 use crate::bbb::meetings::{parse_get_meetings, parse_version, ListedMeeting};
 use crate::context::Deps;
@@ -33,12 +34,9 @@ pub struct ServerActor {
     /// Where the poll results go (the scheduler).
     reports: Recipient<LoadReport>,
     health: Health,
-    polling: bool,
+    /// The poll under way and who waits for it.
+    polls: Cycle<()>,
     polls_since_version: u32,
-    /// Waiting for the poll under way.
-    waiters: Vec<tokio::sync::oneshot::Sender<()>>,
-    /// Waiting for a poll that starts after the one under way.
-    next_waiters: Vec<tokio::sync::oneshot::Sender<()>>,
     /// The tenants whose users this server's last poll reported (metric labels to clear next time).
     tenants_reported: Vec<String>,
 }
@@ -51,26 +49,22 @@ impl ServerActor {
             deps,
             reports,
             health,
-            polling: false,
+            polls: Cycle::default(),
             polls_since_version: VERSION_EVERY,
-            waiters: Vec::new(),
-            next_waiters: Vec::new(),
             tenants_reported: Vec::new(),
         }
     }
 
     fn poll(&mut self, ctx: &mut Context<Self>) {
-        if self.polling {
+        if self.polls.is_running() {
             return;
         }
         if !self.deps.leadership.is_leader() {
             // The leader polls; this instance reads its findings from the database.
-            for waiter in self.waiters.drain(..) {
-                let _ = waiter.send(());
-            }
+            self.polls.skip(());
             return;
         }
-        self.polling = true;
+        self.polls.start();
         let view = ServerView::from_row(&self.server);
         let client = self.deps.config.bbb_client();
         let want_version = self.server.bbb_version.is_none() || self.polls_since_version >= VERSION_EVERY;
@@ -93,13 +87,8 @@ impl ServerActor {
         ctx.spawn(
             fetch.into_actor(self).then(|(listed, version), act, _| act.record(listed, version).into_actor(act)).map(
                 |(), act, ctx| {
-                    act.polling = false;
                     METRICS.actor_in_flight.with_label_values(&["server_poll"]).dec();
-                    for waiter in act.waiters.drain(..) {
-                        let _ = waiter.send(());
-                    }
-                    if !act.next_waiters.is_empty() {
-                        act.waiters = std::mem::take(&mut act.next_waiters);
+                    if act.polls.finish(()) {
                         act.poll(ctx);
                     }
                 },
@@ -240,9 +229,7 @@ impl Supervised for ServerActor {
     fn restarting(&mut self, _: &mut Context<Self>) {
         log::warn!("server actor {} restarts", self.server.id);
         METRICS.actor_restarts.with_label_values(&["server"]).inc();
-        self.polling = false;
-        self.waiters.clear();
-        self.next_waiters.clear();
+        self.polls.reset();
     }
 }
 
@@ -261,11 +248,8 @@ impl Handler<PollNow> for ServerActor {
     type Result = ResponseFuture<()>;
 
     fn handle(&mut self, _: PollNow, ctx: &mut Context<Self>) -> Self::Result {
-        let (done, wait) = tokio::sync::oneshot::channel();
-        if self.polling {
-            self.next_waiters.push(done);
-        } else {
-            self.waiters.push(done);
+        let (wait, start) = self.polls.ask();
+        if start {
             self.poll(ctx);
         }
         Box::pin(async move {

@@ -5,6 +5,10 @@
 //! linearly from `LOAD_MIN_USER_COUNT` to zero over `LOAD_JOIN_BUFFER_TIME`, so that users about to join are
 //! counted before they arrive. A server's load is the sum of its meetings' weights times its load multiplier.
 //! A new meeting is placed on the least-loaded candidate, following Ruby Scalelite's `meta_server-tag` rules.
+//! The pure state machines beside it: a server's [`health`] and its [`reservations`].
+
+pub mod health;
+pub mod reservations;
 
 use std::time::Duration;
 
