@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 
 use common::{Backend, TestApp};
-use scalelite::db::models::recording::{ImportOptions, Recording};
+use scalelite::recordings::importer::{index, ImportOptions};
 use scalelite::recordings::metadata::parse;
 
 const SAMPLE: &str = include_str!("fixtures/sample-metadata.xml");
@@ -18,7 +18,7 @@ fn import(app: &TestApp, root: &Path, tenant_id: &str, protected: bool) {
     let meta = parse(SAMPLE).unwrap();
     let options =
         ImportOptions { tenant_id, meeting_id: &meta.meeting_id.clone(), import_unpublished: false, protected };
-    Recording::import(&mut common::connect(&app.db), &meta, &options).unwrap();
+    index(&mut common::connect(&app.db), &meta, &options).unwrap();
     let folder = root.join("published/presentation").join(ID);
     std::fs::create_dir_all(folder.join("shapes")).unwrap();
     std::fs::write(folder.join("shapes/slide-1.svg"), "<svg>slide one</svg>").unwrap();

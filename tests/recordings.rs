@@ -4,7 +4,7 @@
 mod common;
 
 use common::{Backend, TestApp};
-use scalelite::db::models::recording::{ImportOptions, Recording};
+use scalelite::recordings::importer::{index, ImportOptions};
 use scalelite::recordings::metadata::parse;
 
 const SAMPLE: &str = include_str!("fixtures/sample-metadata.xml");
@@ -14,7 +14,7 @@ fn import(app: &TestApp, xml: &str, tenant_id: &str) {
     let meta = parse(xml).unwrap();
     let options =
         ImportOptions { tenant_id, meeting_id: &meta.meeting_id.clone(), import_unpublished: false, protected: false };
-    Recording::import(&mut common::connect(&app.db), &meta, &options).unwrap();
+    index(&mut common::connect(&app.db), &meta, &options).unwrap();
 }
 
 /// The sample with another record ID, meeting ID, start time and metadata value.

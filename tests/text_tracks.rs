@@ -4,7 +4,7 @@
 mod common;
 
 use common::{bbb_query, send, Backend, TestApp};
-use scalelite::db::models::recording::{ImportOptions, Recording};
+use scalelite::recordings::importer::{index, ImportOptions};
 use scalelite::recordings::metadata::parse;
 
 const SAMPLE: &str = include_str!("fixtures/sample-metadata.xml");
@@ -15,7 +15,7 @@ fn import(app: &TestApp, root: &std::path::Path, tenant_id: &str) {
     let meta = parse(SAMPLE).unwrap();
     let options =
         ImportOptions { tenant_id, meeting_id: &meta.meeting_id.clone(), import_unpublished: false, protected: false };
-    Recording::import(&mut common::connect(&app.db), &meta, &options).unwrap();
+    index(&mut common::connect(&app.db), &meta, &options).unwrap();
     std::fs::create_dir_all(root.join("published/presentation").join(ID)).unwrap();
 }
 
@@ -96,7 +96,7 @@ fn import_other_tenant(app: &TestApp) {
         import_unpublished: false,
         protected: false,
     };
-    Recording::import(&mut common::connect(&app.db), &meta, &options).unwrap();
+    index(&mut common::connect(&app.db), &meta, &options).unwrap();
 }
 
 async fn refuses_bad_uploads(backend: Backend) {

@@ -10,7 +10,7 @@
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
-use crate::db::models::recording::{ImportOptions, Recording};
+use crate::db::models::recording::{FormatRow, ImportRows, Recording, ThumbnailRow};
 use crate::db::{DbConnection, DbError};
 use crate::recordings::metadata::{self, RecordingMetadata};
 
@@ -192,6 +192,76 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Where an imported recording belongs and how it starts out.
+pub struct ImportOptions<'a> {
+    pub tenant_id: &'a str,
+    /// The meeting ID as the front-end knows it.
+    pub meeting_id: &'a str,
+    /// `RECORDING_IMPORT_UNPUBLISHED`.
+    pub import_unpublished: bool,
+    /// `PROTECTED_RECORDINGS_ENABLED`.
+    pub protected: bool,
+}
+
+/// The rows one format's `metadata.xml` gives the index.
+pub fn rows_of(meta: &RecordingMetadata, options: &ImportOptions<'_>) -> ImportRows {
+    let format = &meta.playback;
+    ImportRows {
+        recording: Recording {
+            record_id: meta.record_id.clone(),
+            tenant_id: options.tenant_id.to_string(),
+            meeting_id: options.meeting_id.to_string(),
+            bbb_meeting_id: meta.meeting_id.clone(),
+            internal_meeting_id: meta.internal_meeting_id.clone(),
+            name: meta.name.clone(),
+            is_breakout: meta.is_breakout,
+            published: meta.published,
+            protected: options.protected,
+            publish_updated: false,
+            state: meta.state.clone(),
+            start_time: meta.start_time,
+            end_time: meta.end_time,
+            participants: meta.participants,
+            raw_size: meta.raw_size,
+            parent_meeting_id: meta.breakout.as_ref().and_then(|b| b.parent_meeting_id.clone()),
+            breakout_sequence: meta.breakout.as_ref().and_then(|b| b.sequence),
+            breakout_rooms: meta.breakout_rooms.join(" "),
+            updated_at: 0,
+        },
+        metadata: meta.metadata.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        format: FormatRow {
+            record_id: meta.record_id.clone(),
+            format: format.format.clone(),
+            url: format.url.clone(),
+            length: format.length,
+            processing_time: format.processing_time,
+            size: format.size,
+        },
+        thumbnails: format
+            .thumbnails
+            .iter()
+            .map(|t| ThumbnailRow {
+                record_id: meta.record_id.clone(),
+                format: format.format.clone(),
+                sequence: t.sequence,
+                width: t.width,
+                height: t.height,
+                alt: t.alt.clone(),
+                url: t.url.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Indexes one format's `metadata.xml` (see [`Recording::import`]).
+pub fn index(
+    conn: &mut DbConnection,
+    meta: &RecordingMetadata,
+    options: &ImportOptions<'_>,
+) -> Result<Recording, DbError> {
+    Recording::import(conn, &rows_of(meta, options), options.import_unpublished)
+}
+
 /// The tenant of a recording (its `tenant-id` metadata) and the meeting ID its front-end knows.
 fn owner(meta: &RecordingMetadata) -> (String, String) {
     let tenant_id = meta.metadata.get("tenant-id").cloned().unwrap_or_default();
@@ -250,7 +320,7 @@ pub fn import_tar(
             if stale.exists() {
                 fs::remove_dir_all(stale)?;
             }
-            imported.recordings.push(Recording::import(conn, &meta, &options)?);
+            imported.recordings.push(index(conn, &meta, &options)?);
         }
         Ok(imported)
     })();

@@ -6,7 +6,6 @@ use diesel::prelude::*;
 
 use crate::db::schema::{playback_formats, recording_metadata, recordings, thumbnails};
 use crate::db::{now_ms, write_transaction, DbConnection, DbError};
-use crate::recordings::metadata::RecordingMetadata;
 
 /// A row of `recordings`.
 #[derive(Queryable, Selectable, Insertable, AsChangeset, Debug, Clone, PartialEq)]
@@ -66,15 +65,14 @@ pub struct ThumbnailRow {
     pub url: String,
 }
 
-/// Where an imported recording belongs and how it starts out.
-pub struct ImportOptions<'a> {
-    pub tenant_id: &'a str,
-    /// The meeting ID as the front-end knows it.
-    pub meeting_id: &'a str,
-    /// `RECORDING_IMPORT_UNPUBLISHED`.
-    pub import_unpublished: bool,
-    /// `PROTECTED_RECORDINGS_ENABLED`.
-    pub protected: bool,
+/// The rows of one imported format, as its `metadata.xml` describes them: the recording (its `published` as
+/// the file says, its `protected` as a new recording starts out), its metadata, the format and its thumbnails.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportRows {
+    pub recording: Recording,
+    pub metadata: Vec<(String, String)>,
+    pub format: FormatRow,
+    pub thumbnails: Vec<ThumbnailRow>,
 }
 
 /// A recording with everything getRecordings shows.
@@ -91,99 +89,61 @@ impl Recording {
         Ok(recordings::table.find(record_id).select(Recording::as_select()).first(conn).optional()?)
     }
 
-    /// Imports one format's `metadata.xml`, in one transaction: the recording is inserted or updated (a
-    /// publication changed through the API is kept), its metadata merged, the format and its thumbnails
-    /// replaced. Importing the same file again changes nothing more.
-    pub fn import(
-        conn: &mut DbConnection,
-        meta: &RecordingMetadata,
-        options: &ImportOptions<'_>,
-    ) -> Result<Recording, DbError> {
+    /// Imports one format's rows, in one transaction: the recording is inserted or updated (a publication
+    /// changed through the API is kept, as is its protection), its metadata merged, the format and its thumbnails
+    /// replaced. Importing the same rows again changes nothing more. `import_unpublished`:
+    /// `RECORDING_IMPORT_UNPUBLISHED`.
+    pub fn import(conn: &mut DbConnection, rows: &ImportRows, import_unpublished: bool) -> Result<Recording, DbError> {
+        let record_id = &rows.recording.record_id;
         write_transaction(conn, |conn| {
             let existing: Option<Recording> =
-                recordings::table.find(&meta.record_id).select(Recording::as_select()).first(conn).optional()?;
+                recordings::table.find(record_id).select(Recording::as_select()).first(conn).optional()?;
             let published = match &existing {
                 Some(e) if e.publish_updated => e.published,
-                _ => meta.published && !options.import_unpublished,
+                _ => rows.recording.published && !import_unpublished,
             };
-            let state = match (meta.state.as_str(), published) {
+            let state = match (rows.recording.state.as_str(), published) {
                 ("published" | "unpublished", true) => "published",
                 ("published" | "unpublished", false) => "unpublished",
                 (other, _) => other,
             };
             let recording = Recording {
-                record_id: meta.record_id.clone(),
-                tenant_id: options.tenant_id.to_string(),
-                meeting_id: options.meeting_id.to_string(),
-                bbb_meeting_id: meta.meeting_id.clone(),
-                internal_meeting_id: meta.internal_meeting_id.clone(),
-                name: meta.name.clone(),
-                is_breakout: meta.is_breakout,
                 published,
-                protected: existing.as_ref().map_or(options.protected, |e| e.protected),
+                protected: existing.as_ref().map_or(rows.recording.protected, |e| e.protected),
                 publish_updated: existing.as_ref().is_some_and(|e| e.publish_updated),
                 state: state.to_string(),
-                start_time: meta.start_time,
-                end_time: meta.end_time,
-                participants: meta.participants,
-                raw_size: meta.raw_size,
-                parent_meeting_id: meta.breakout.as_ref().and_then(|b| b.parent_meeting_id.clone()),
-                breakout_sequence: meta.breakout.as_ref().and_then(|b| b.sequence),
-                breakout_rooms: meta.breakout_rooms.join(" "),
                 updated_at: now_ms(),
+                ..rows.recording.clone()
             };
             match existing {
                 Some(_) => {
-                    diesel::update(recordings::table.find(&recording.record_id))
-                        .set(recording.clone())
-                        .execute(conn)?;
+                    diesel::update(recordings::table.find(record_id)).set(recording.clone()).execute(conn)?;
                 }
                 None => {
                     diesel::insert_into(recordings::table).values(recording.clone()).execute(conn)?;
                 }
             }
-            for (key, value) in &meta.metadata {
-                let row = recording_metadata::table.find((&meta.record_id, key));
+            for (key, value) in &rows.metadata {
+                let row = recording_metadata::table.find((record_id, key));
                 if diesel::update(row).set(recording_metadata::value.eq(value)).execute(conn)? == 0 {
                     diesel::insert_into(recording_metadata::table)
                         .values((
-                            recording_metadata::record_id.eq(&meta.record_id),
+                            recording_metadata::record_id.eq(record_id),
                             recording_metadata::key.eq(key),
                             recording_metadata::value.eq(value),
                         ))
                         .execute(conn)?;
                 }
             }
-            let format = &meta.playback;
-            diesel::delete(playback_formats::table.find((&meta.record_id, &format.format))).execute(conn)?;
+            let format = &rows.format.format;
+            diesel::delete(playback_formats::table.find((record_id, format))).execute(conn)?;
             diesel::delete(
-                thumbnails::table
-                    .filter(thumbnails::record_id.eq(&meta.record_id))
-                    .filter(thumbnails::format.eq(&format.format)),
+                thumbnails::table.filter(thumbnails::record_id.eq(record_id)).filter(thumbnails::format.eq(format)),
             )
             .execute(conn)?;
-            diesel::insert_into(playback_formats::table)
-                .values(FormatRow {
-                    record_id: meta.record_id.clone(),
-                    format: format.format.clone(),
-                    url: format.url.clone(),
-                    length: format.length,
-                    processing_time: format.processing_time,
-                    size: format.size,
-                })
-                .execute(conn)?;
-            for thumbnail in &format.thumbnails {
-                diesel::insert_into(thumbnails::table)
-                    .values(ThumbnailRow {
-                        record_id: meta.record_id.clone(),
-                        format: format.format.clone(),
-                        sequence: thumbnail.sequence,
-                        width: thumbnail.width,
-                        height: thumbnail.height,
-                        alt: thumbnail.alt.clone(),
-                        url: thumbnail.url.clone(),
-                    })
-                    .execute(conn)?;
+            diesel::insert_into(playback_formats::table).values(rows.format.clone()).execute(conn)?;
+            for thumbnail in &rows.thumbnails {
+                diesel::insert_into(thumbnails::table).values(thumbnail.clone()).execute(conn)?;
             }
             Ok(recording)
         })
