@@ -213,3 +213,34 @@ on_both_backends!(
     signed_queries_carry_no_unsigned_body,
     the_empty_string_signs_no_body_unless_allowed,
 );
+
+/// A poll stuck where no timeout reaches (its database write waits on a row lock held elsewhere) stops the server
+/// actor, whose supervisor restarts it; the restart is counted in /metrics, and the next poll works.
+#[actix_web::test]
+async fn a_stuck_poll_restarts_its_actor() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    use scalelite::metrics::METRICS;
+    let app = TestApp::start_with(
+        Backend::Postgres,
+        &[("CONNECT_TIMEOUT", "0.3"), ("RESPONSE_TIMEOUT", "0.3"), ("POLL_INTERVAL", "3600")],
+    )
+    .await;
+    let _pool = FakePool::untagged(&app, 1).await;
+    let restarts = || METRICS.actor_restarts.with_label_values(&["server"]).get();
+    let before = restarts();
+    let mut locker = diesel::PgConnection::establish(&app.db.url).unwrap();
+    locker.batch_execute("BEGIN; SELECT id FROM servers WHERE id = 'bbb0' FOR UPDATE;").unwrap();
+    let started = Instant::now();
+    app.poll_all().await;
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(restarts() > before, "the stuck poll's actor was restarted");
+    let metrics = send(app.client.get(app.url("/metrics")), None).await;
+    assert!(metrics.body.contains("scalelite_actor_restarts_total{actor=\"server\"}"), "{}", metrics.body);
+    locker.batch_execute("ROLLBACK;").unwrap();
+    let after_restart = restarts();
+    app.poll_all().await;
+    assert_eq!(restarts(), after_restart, "the restarted actor polls normally");
+    assert!(online(&app, "bbb0"));
+    app.stop().await;
+}

@@ -36,6 +36,8 @@ pub struct ServerActor {
     health: Health,
     /// The poll under way and who waits for it.
     polls: Cycle<()>,
+    /// Counts the polls started, so that a poll's watchdog knows whether that poll is still the one under way.
+    poll_number: u64,
     polls_since_version: u32,
     /// The tenants whose users this server's last poll reported (metric labels to clear next time).
     tenants_reported: Vec<String>,
@@ -50,6 +52,7 @@ impl ServerActor {
             reports,
             health,
             polls: Cycle::default(),
+            poll_number: 0,
             polls_since_version: VERSION_EVERY,
             tenants_reported: Vec::new(),
         }
@@ -65,6 +68,7 @@ impl ServerActor {
             return;
         }
         self.polls.start();
+        self.watch_poll(ctx);
         let view = ServerView::from_row(&self.server);
         let client = self.deps.config.bbb_client();
         let want_version = self.server.bbb_version.is_none() || self.polls_since_version >= VERSION_EVERY;
@@ -94,6 +98,23 @@ impl ServerActor {
                 },
             ),
         );
+    }
+
+    /// A poll that does not end within its deadline is stuck where no timeout reaches (a database write waiting
+    /// on a lock, say): the actor cannot mend that itself, so it stops, and its supervisor restarts it afresh
+    /// (counted in `scalelite_actor_restarts_total{actor="server"}`). The deadline: the two calls to the server
+    /// and the database write, each given a connect and a response timeout.
+    fn watch_poll(&mut self, ctx: &mut Context<Self>) {
+        self.poll_number += 1;
+        let number = self.poll_number;
+        let config = &self.deps.config;
+        let deadline = (config.connect_timeout + config.response_timeout) * 3;
+        ctx.run_later(deadline, move |act, ctx| {
+            if act.polls.is_running() && act.poll_number == number {
+                log::error!("the poll of server {} did not end within {deadline:?}; its actor restarts", act.server.id);
+                ctx.stop();
+            }
+        });
     }
 
     /// Sets `scalelite_tenant_users{tenant, server}` from a poll (the tenant is the `<tenant>~` prefix of the
@@ -229,6 +250,9 @@ impl Supervised for ServerActor {
     fn restarting(&mut self, _: &mut Context<Self>) {
         log::warn!("server actor {} restarts", self.server.id);
         METRICS.actor_restarts.with_label_values(&["server"]).inc();
+        if self.polls.is_running() {
+            METRICS.actor_in_flight.with_label_values(&["server_poll"]).dec();
+        }
         self.polls.reset();
     }
 }
