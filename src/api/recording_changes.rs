@@ -1,8 +1,6 @@
 //! `publishRecordings`, `updateRecordings` and `deleteRecordings`: the index and the files, tenant-scoped.
 //! Record IDs are exact here (a comma list).
 
-use std::path::{Path, PathBuf};
-
 use actix_web::HttpResponse;
 
 use crate::api::meetings::xml_response;
@@ -11,6 +9,7 @@ use crate::app::AppState;
 use crate::db::models::recording::Recording;
 use crate::db::{self, DbConnection, DbError};
 use crate::error::BbbError;
+use crate::recordings::store::Store;
 
 fn record_ids(call: &ApiCall) -> Result<Vec<String>, BbbError> {
     let mut ids: Vec<String> = call
@@ -42,15 +41,16 @@ impl From<DbError> for Failure {
     }
 }
 
-/// Moves `<from>/<format>/<id>` to `<to>/<format>/<id>`: skipped if only the target exists; the source is
-/// dropped if both do.
-fn move_format(from: &Path, to: &Path, format: &str, id: &str) -> Result<(), String> {
-    let (source, target) = (from.join(format).join(id), to.join(format).join(id));
+/// Moves a format's folder into the other tree (`publish`: into the published one): skipped if only the target
+/// exists; the source is dropped if both do.
+fn move_format(store: &Store, publish: bool, format: &str, id: &str) -> Result<(), String> {
+    let (source, target) = (store.folder(!publish, format, id), store.folder(publish, format, id));
     match (source.exists(), target.exists()) {
         (false, true) => Ok(()),
         (true, true) => std::fs::remove_dir_all(&source).map_err(|e| format!("{}: {e}", source.display())),
         (true, false) => {
-            std::fs::create_dir_all(to.join(format)).map_err(|e| format!("{}: {e}", to.display()))?;
+            let parent = store.tree(publish).join(format);
+            std::fs::create_dir_all(&parent).map_err(|e| format!("{}: {e}", parent.display()))?;
             std::fs::rename(&source, &target).map_err(|e| format!("{}: {e}", source.display()))
         }
         (false, false) => Err(format!("{} is missing", source.display())),
@@ -65,10 +65,9 @@ pub async fn publish(state: &AppState, call: ApiCall) -> Result<HttpResponse, Bb
         .map(|p| p.eq_ignore_ascii_case("true"))
         .ok_or_else(|| BbbError::new("missingParamPublish", "You must specify a publish value true or false."))?;
     let tenant = call.tenant_id().to_string();
-    let (published_dir, unpublished_dir) =
-        (state.config.recording_publish_dir.clone(), state.config.recording_unpublish_dir.clone());
+    let store = Store::of(&state.config);
     let done = db::run(&state.pool, move |conn| -> Result<Result<(), Failure>, DbError> {
-        Ok(publish_all(conn, &tenant, &ids, publish, &published_dir, &unpublished_dir))
+        Ok(publish_all(conn, &tenant, &ids, publish, &store))
     })
     .await?;
     match done {
@@ -89,8 +88,7 @@ fn publish_all(
     tenant: &str,
     ids: &[String],
     publish: bool,
-    published_dir: &PathBuf,
-    unpublished_dir: &PathBuf,
+    store: &Store,
 ) -> Result<(), Failure> {
     let found: Vec<Recording> = Recording::find_many(conn, tenant, ids)?
         .into_iter()
@@ -99,10 +97,9 @@ fn publish_all(
     if found.is_empty() {
         return Err(Failure::NotFound);
     }
-    let (from, to) = if publish { (unpublished_dir, published_dir) } else { (published_dir, unpublished_dir) };
     for recording in found.iter().filter(|r| r.published != publish) {
         for format in Recording::formats(conn, &recording.record_id)? {
-            move_format(from, to, &format, &recording.record_id).map_err(Failure::Files)?;
+            move_format(store, publish, &format, &recording.record_id).map_err(Failure::Files)?;
         }
         Recording::set_published(conn, &recording.record_id, publish)?;
     }
@@ -144,14 +141,14 @@ pub async fn update(state: &AppState, call: ApiCall) -> Result<HttpResponse, Bbb
 pub async fn delete(state: &AppState, call: ApiCall) -> Result<HttpResponse, BbbError> {
     let ids = record_ids(&call)?;
     let tenant = call.tenant_id().to_string();
-    let trees = [state.config.recording_publish_dir.clone(), state.config.recording_unpublish_dir.clone()];
+    let store = Store::of(&state.config);
     let done = db::run(&state.pool, move |conn| -> Result<Result<(), Failure>, DbError> {
         let found = Recording::find_many(conn, &tenant, &ids)?;
         if found.is_empty() {
             return Ok(Err(Failure::NotFound));
         }
         for recording in found {
-            for tree in &trees {
+            for tree in store.trees() {
                 let Ok(formats) = std::fs::read_dir(tree) else { continue };
                 for format in formats.filter_map(Result::ok) {
                     let folder = format.path().join(&recording.record_id);

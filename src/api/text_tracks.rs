@@ -11,6 +11,7 @@ use crate::db::models::recording::Recording;
 use crate::db::{self, DbError};
 use crate::error::BbbError;
 use crate::recordings::captions::{self, CaptionError};
+use crate::recordings::store::Store;
 
 fn json_response(response: Value) -> HttpResponse {
     HttpResponse::Ok().content_type("application/json").json(json!({ "response": response }))
@@ -28,13 +29,9 @@ async fn recording(state: &AppState, call: &ApiCall, record_id: &str) -> Result<
     Ok(found.into_iter().next())
 }
 
-/// The tree a recording's files are in.
-fn tree<'a>(state: &'a AppState, recording: &Recording) -> &'a std::path::Path {
-    if recording.published {
-        &state.config.recording_publish_dir
-    } else {
-        &state.config.recording_unpublish_dir
-    }
+/// The presentation folder of a recording, where the player reads its captions.
+fn presentation_folder(state: &AppState, recording: &Recording) -> std::path::PathBuf {
+    Store::of(&state.config).folder(recording.published, "presentation", &recording.record_id)
 }
 
 /// `getRecordingTextTracks`: the tracks of one recording, with URLs under this Scalelite.
@@ -48,7 +45,7 @@ pub async fn get_text_tracks(state: &AppState, call: ApiCall, base_url: &str) ->
     let Some(recording) = recording(state, &call, &record_id).await? else {
         return Ok(failed("noRecordings", format!("No recording found for {record_id}")));
     };
-    let entries = captions::read(&captions::folder(tree(state, &recording), &record_id));
+    let entries = captions::read(&presentation_folder(state, &recording));
     if entries.is_empty() {
         return Ok(failed("noCaptionsFound", format!("No captions found for {record_id}")));
     }
@@ -109,7 +106,7 @@ pub async fn put_text_track(
     if file.iter().all(u8::is_ascii_whitespace) {
         return Ok(failed("empty_uploaded_text_track", "Empty uploaded text track.".to_string()));
     }
-    let folder = captions::folder(tree(state, &recording), &record_id);
+    let folder = presentation_folder(state, &recording);
     let text = String::from_utf8_lossy(&file).into_owned();
     let stored = actix_web::web::block(move || captions::store(&folder, &kind, &lang, &label, &text))
         .await

@@ -16,6 +16,7 @@ use crate::db::models::recording::{FormatRow, Recording};
 use crate::db::models::token;
 use crate::db::{self, now_ms, DbError};
 use crate::http::host_label;
+use crate::recordings::store::Store;
 
 /// The playback routes; registered after the API and admin routes, whose static prefixes win.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -133,7 +134,7 @@ async fn resource(
     if state.config.recording_x_accel_redirect {
         return files::accel_redirect(&request, &format);
     }
-    let root = state.config.recording_publish_dir.join(&format).join(&record_id);
+    let root = Store::of(&state.config).folder(true, &format, &record_id);
     files::serve(&request, &root, &relative, Some(&format)).await
 }
 

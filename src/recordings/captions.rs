@@ -3,7 +3,7 @@
 //! folder. Uploads are stored as WebVTT (SRT is converted); the folder moves with publish and unpublish.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -38,11 +38,6 @@ pub fn valid_lang(lang: &str) -> bool {
     let first_ok =
         parts.next().is_some_and(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
     first_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
-}
-
-/// The presentation folder of a recording in the tree it lives in.
-pub fn folder(tree: &Path, record_id: &str) -> PathBuf {
-    tree.join("presentation").join(record_id)
 }
 
 /// The entries of `captions.json`; empty when there is none or it cannot be read.

@@ -13,6 +13,7 @@ use std::path::{Component, Path, PathBuf};
 use crate::db::models::recording::{FormatRow, ImportRows, Recording, ThumbnailRow};
 use crate::db::{DbConnection, DbError};
 use crate::recordings::metadata::{self, RecordingMetadata};
+use crate::recordings::store::Store;
 
 /// The folders of the recording pipeline.
 #[derive(Clone, Debug)]
@@ -305,18 +306,13 @@ pub fn import_tar(
                 protected: settings.protected,
             };
             // Files first: the index then never points at files that are not there.
-            let published = match Recording::find(conn, &meta.record_id)? {
-                Some(existing) if existing.publish_updated => existing.published,
-                _ => meta.published && !settings.import_unpublished,
-            };
-            let (tree, other) = if published {
-                (&folders.published, &folders.unpublished)
-            } else {
-                (&folders.unpublished, &folders.published)
-            };
-            let relative = Path::new(&meta.playback.format).join(&meta.record_id);
-            replace_folder(&dir, &tree.join(&relative))?;
-            let stale = other.join(&relative);
+            let existing = Recording::find(conn, &meta.record_id)?;
+            let published =
+                Recording::published_after_import(existing.as_ref(), meta.published, settings.import_unpublished);
+            let store = Store { published: folders.published.clone(), unpublished: folders.unpublished.clone() };
+            let (format, id) = (&meta.playback.format, &meta.record_id);
+            replace_folder(&dir, &store.folder(published, format, id))?;
+            let stale = store.folder(!published, format, id);
             if stale.exists() {
                 fs::remove_dir_all(stale)?;
             }

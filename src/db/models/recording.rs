@@ -89,6 +89,15 @@ impl Recording {
         Ok(recordings::table.find(record_id).select(Recording::as_select()).first(conn).optional()?)
     }
 
+    /// Whether a recording is published once a format of it is imported: as it was, if its publication was changed
+    /// through the API; else as its file says, unless `RECORDING_IMPORT_UNPUBLISHED`.
+    pub fn published_after_import(existing: Option<&Recording>, file_says: bool, import_unpublished: bool) -> bool {
+        match existing {
+            Some(e) if e.publish_updated => e.published,
+            _ => file_says && !import_unpublished,
+        }
+    }
+
     /// Imports one format's rows, in one transaction: the recording is inserted or updated (a publication
     /// changed through the API is kept, as is its protection), its metadata merged, the format and its thumbnails
     /// replaced. Importing the same rows again changes nothing more. `import_unpublished`:
@@ -98,10 +107,8 @@ impl Recording {
         write_transaction(conn, |conn| {
             let existing: Option<Recording> =
                 recordings::table.find(record_id).select(Recording::as_select()).first(conn).optional()?;
-            let published = match &existing {
-                Some(e) if e.publish_updated => e.published,
-                _ => rows.recording.published && !import_unpublished,
-            };
+            let published =
+                Recording::published_after_import(existing.as_ref(), rows.recording.published, import_unpublished);
             let state = match (rows.recording.state.as_str(), published) {
                 ("published" | "unpublished", true) => "published",
                 ("published" | "unpublished", false) => "unpublished",
