@@ -7,10 +7,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 use crate::app::AppState;
-use crate::bbb::checksum::fingerprint;
 use crate::db::models::callback::MeetingCallback;
 use crate::db::{self, DbError};
 use crate::jwt::{self, JwtAlgorithm};
+use crate::recordings::callback::signing_secret;
 use crate::secret::Secret;
 
 /// How long the relay's token is valid.
@@ -52,24 +52,16 @@ async fn relay(request: &HttpRequest, body: &[u8], state: &AppState) -> Result<(
     .ok_or("no callback is known for this meeting")?;
     let url = callback.analytics_callback_url.clone().ok_or("the meeting asked for no analytics callback")?;
     let tenant = view.tenants.values().find(|t| t.id == callback.tenant_id).cloned();
-    let secrets: Vec<Secret> = match &tenant {
+    match &tenant {
         Some(tenant) => {
             let own = bbb_meeting_id.strip_prefix(&format!("{}~", tenant.name)).unwrap_or(&bbb_meeting_id);
             payload["meeting_id"] = json!(own);
             payload["customer"] = json!(tenant.name);
-            tenant.secrets.clone()
         }
-        None => {
-            payload["customer"] = json!("scalelite");
-            state.secrets.to_vec()
-        }
-    };
-    let secret = secrets
-        .iter()
-        .find(|s| callback.secret_fingerprint.as_deref() == Some(fingerprint(s).as_str()))
-        .or(secrets.first())
-        .ok_or("no secret to sign with")?;
-    let token = jwt::sign(JwtAlgorithm::Hs512, &json!({ "exp": now + TOKEN_LIFETIME_SECS }), secret);
+        None => payload["customer"] = json!("scalelite"),
+    }
+    let secret = signing_secret(&view, &callback, &state.secrets).ok_or("no secret to sign with")?;
+    let token = jwt::sign(JwtAlgorithm::Hs512, &json!({ "exp": now + TOKEN_LIFETIME_SECS }), &secret);
     let client = state.config.bbb_client();
     let status = client
         .post_json(&url, &token, "BigBlueButton Analytics Callback", payload.to_string())

@@ -14,6 +14,7 @@ use crate::db::models::callback::MeetingCallback;
 use crate::db::models::recording::Recording;
 use crate::db::{self, DbError};
 use crate::jwt::{self, JwtAlgorithm};
+use crate::pool::PoolView;
 use crate::secret::Secret;
 
 /// Attempts before giving up, the first delay, and the longest one.
@@ -28,6 +29,20 @@ fn algorithm(accepted: &[Algorithm]) -> JwtAlgorithm {
     } else {
         JwtAlgorithm::Hs512
     }
+}
+
+/// The secret that signs a callback to a front-end: of the meeting's tenant's secrets (or, without a tenant, the
+/// load-balancer secrets), the one the front-end used at create, else the first (scalelite#1029).
+pub fn signing_secret(view: &PoolView, callback: &MeetingCallback, loadbalancer_secrets: &[Secret]) -> Option<Secret> {
+    let secrets = match view.tenants.values().find(|t| t.id == callback.tenant_id) {
+        Some(tenant) => &tenant.secrets[..],
+        None => loadbalancer_secrets,
+    };
+    secrets
+        .iter()
+        .find(|s| callback.secret_fingerprint.as_deref() == Some(fingerprint(s).as_str()))
+        .or(secrets.first())
+        .cloned()
 }
 
 /// Calls the front-end back for an imported recording, if it asked; retries while it fails.
@@ -45,19 +60,9 @@ pub async fn notify(deps: Deps, recording: Recording) {
         }
     };
     let Some(url) = callback.recording_ready_url.clone() else { return };
-    let secrets: Vec<Secret> = match deps.shared.view().tenants.values().find(|t| t.id == callback.tenant_id) {
-        Some(tenant) => tenant.secrets.clone(),
-        None => deps.secrets.to_vec(),
-    };
-    let Some(secret) = secrets
-        .iter()
-        .find(|s| callback.secret_fingerprint.as_deref() == Some(fingerprint(s).as_str()))
-        .or(secrets.first())
-    else {
-        return;
-    };
+    let Some(secret) = signing_secret(&deps.shared.view(), &callback, &deps.secrets) else { return };
     let claims = json!({ "meeting_id": recording.meeting_id, "record_id": recording.record_id });
-    let token = jwt::sign(algorithm(&deps.config.checksum_algorithms), &claims, secret);
+    let token = jwt::sign(algorithm(&deps.config.checksum_algorithms), &claims, &secret);
     let mut delay = FIRST_DELAY;
     for attempt in 1..=ATTEMPTS {
         match deps.config.bbb_client().post_form(&url, &[("signed_parameters", &token)]).await {
