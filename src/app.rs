@@ -16,20 +16,22 @@ use crate::pool::Shared;
 use crate::secret::Secret;
 use actix::Addr;
 
-/// What every handler can reach.
+/// What every handler can reach: the shared context (`state.config`, `state.pool`, … through `Deref`) and the
+/// actors' addresses.
 pub struct AppState {
-    pub config: Arc<Config>,
-    pub pool: Pool,
-    /// The load-balancer secrets: from the configuration, or the one generated and kept in the database.
-    pub secrets: Arc<[Secret]>,
-    /// The servers and tenants as last loaded, and cached meetings.
-    pub shared: Arc<Shared>,
+    pub context: Deps,
     pub scheduler: Addr<Scheduler>,
     pub recordings: Addr<RecordingsActor>,
     /// Signs playback cookies: `SECRET_KEY_BASE`, or one generated and kept in the database.
     pub cookie_key: Secret,
-    /// Whether this instance polls and imports.
-    pub leadership: Arc<Leadership>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Deps;
+
+    fn deref(&self) -> &Deps {
+        &self.context
+    }
 }
 
 /// The result of [`prepare`]: what the application needs before its actors start, and the secret generated
@@ -59,13 +61,13 @@ impl Prepared {
         }
         let deps = Deps {
             config: config.clone(),
-            db: self.pool.clone(),
+            pool: self.pool.clone(),
             shared: shared.clone(),
             secrets: self.secrets.clone(),
             leadership: leadership.clone(),
         };
-        let importer_deps = deps.clone();
-        let scheduler = actix::Supervisor::start(move |_| Scheduler::new(deps));
+        let (scheduler_deps, importer_deps) = (deps.clone(), deps.clone());
+        let scheduler = actix::Supervisor::start(move |_| Scheduler::new(scheduler_deps));
         let recordings = actix::Supervisor::start(move |_| RecordingsActor::new(importer_deps));
         if let Some(campaign) = campaign {
             let (scheduler, recordings) = (scheduler.clone(), recordings.clone());
@@ -75,16 +77,7 @@ impl Prepared {
             });
         }
         let cookie_key = self.cookie_key;
-        AppState {
-            config,
-            pool: self.pool,
-            secrets: self.secrets,
-            shared,
-            scheduler,
-            recordings,
-            cookie_key,
-            leadership,
-        }
+        AppState { context: deps, scheduler, recordings, cookie_key }
     }
 }
 

@@ -1,5 +1,6 @@
-//! What the actors and the background work share: configuration, the database pool, the cached pool view, the
-//! load-balancer secrets and this instance's leadership. Handlers reach the same through `AppState`.
+//! What the actors, the background work and the handlers share: configuration, the database pool, the cached
+//! pool view, the load-balancer secrets and this instance's leadership. `AppState` is this and the actors'
+//! addresses.
 
 use std::sync::Arc;
 
@@ -9,11 +10,11 @@ use crate::db::Pool;
 use crate::pool::Shared;
 use crate::secret::Secret;
 
-/// What the actors need.
+/// The shared context.
 #[derive(Clone)]
 pub struct Deps {
     pub config: Arc<Config>,
-    pub db: Pool,
+    pub pool: Pool,
     pub shared: Arc<Shared>,
     /// The load-balancer secrets (configured, or generated and kept in the database).
     pub secrets: Arc<[Secret]>,

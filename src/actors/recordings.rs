@@ -50,7 +50,7 @@ impl RecordingsActor {
         }
         METRICS.actor_in_flight.with_label_values(&["recordings_import"]).inc();
         let config = self.deps.config.clone();
-        let db = self.deps.db.clone();
+        let db = self.deps.pool.clone();
         let folders = Folders {
             spool: config.recording_spool_dir.clone(),
             work: config.recording_work_dir.clone(),

@@ -115,7 +115,7 @@ impl Scheduler {
             return Box::pin(actix::fut::ready(()));
         }
         self.reloading = true;
-        let db = self.deps.db.clone();
+        let db = self.deps.pool.clone();
         let multitenancy = self.deps.config.multitenancy_enabled;
         Box::pin(
             async move {

@@ -179,7 +179,7 @@ impl ServerActor {
         let went_offline = transition == Transition::WentOffline;
         let empty = success && seen.is_empty();
         let id = self.server.id.clone();
-        let db = self.deps.db.clone();
+        let db = self.deps.pool.clone();
         let grace = config.new_meeting_grace().as_millis() as i64;
         let ttl = config.default_meeting_ttl.as_millis() as i64;
         let shared = self.deps.shared.clone();

@@ -48,9 +48,10 @@ pub fn signing_secret(view: &PoolView, callback: &MeetingCallback, loadbalancer_
 /// Calls the front-end back for an imported recording, if it asked; retries while it fails.
 pub async fn notify(deps: Deps, recording: Recording) {
     let id = recording.bbb_meeting_id.clone();
-    let found =
-        db::run(&deps.db, move |conn| -> Result<Option<MeetingCallback>, DbError> { MeetingCallback::find(conn, &id) })
-            .await;
+    let found = db::run(&deps.pool, move |conn| -> Result<Option<MeetingCallback>, DbError> {
+        MeetingCallback::find(conn, &id)
+    })
+    .await;
     let callback = match found {
         Ok(Some(callback)) => callback,
         Ok(None) => return,
