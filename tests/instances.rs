@@ -218,6 +218,11 @@ async fn a_meeting_placed_by_one_instance_is_reachable_through_another_at_once()
         assert_eq!(info.xml("returncode").as_deref(), Some("SUCCESS"), "round {round}: {}", info.body);
         let running = second.bbb("isMeetingRunning", &[("meetingID", &meeting_id)]).await;
         assert_eq!(running.xml("returncode").as_deref(), Some("SUCCESS"), "round {round}: {}", running.body);
+        let again = second.bbb("create", &[("name", "x"), ("meetingID", &meeting_id)]).await;
+        assert_eq!(again.xml("returncode").as_deref(), Some("SUCCESS"), "round {round}: {}", again.body);
+        assert_eq!(server.meeting_count(), 1, "round {round}: the create through the other instance kept its server");
+        let row = Meeting::find(&mut common::connect(&first.db), "", &meeting_id).unwrap().unwrap();
+        assert_eq!(row.server_id, name, "round {round}");
         let listed = second.bbb("getMeetings", &[]).await;
         assert!(
             listed.body.contains(&format!("<meetingID>{meeting_id}</meetingID>")),

@@ -10,7 +10,7 @@ use actix_web::HttpResponse;
 use rand::Rng;
 
 use crate::actors::messages::{Place, Reload, Unreserve};
-use crate::api::meetings::{relay, timeout_for, unreachable};
+use crate::api::meetings::{relay, server_of, timeout_for, unreachable};
 use crate::api::policy::{Call, ParamList, Policy};
 use crate::api::request::ApiCall;
 use crate::app::AppState;
@@ -94,13 +94,24 @@ async fn locate(state: &AppState, call: &ApiCall, meeting_id: &str, tag: TagRequ
     let mut replace: Option<Meeting> = None;
     let look_first = state.shared.meeting(call.tenant_id(), meeting_id).is_some();
     let mut stale_placements = 0;
+    let mut reloaded = false;
     loop {
-        let server_id = state
+        let placed = state
             .scheduler
             .send(Place { tag: tag.clone(), bbb_meeting_id: bbb_meeting_id.clone() })
             .await
-            .map_err(|_| BbbError::internal("The scheduler is unavailable."))?
-            .map_err(place_error)?;
+            .map_err(|_| BbbError::internal("The scheduler is unavailable."))?;
+        let server_id = match placed {
+            Ok(server_id) => server_id,
+            // No server fits in this instance's view, which may be older than the database (a server another
+            // instance or the CLI just added or enabled): load the servers again, and try once more.
+            Err(_) if !reloaded => {
+                reloaded = true;
+                state.scheduler.send(Reload).await.map_err(|_| BbbError::internal("The scheduler is unavailable."))?;
+                continue;
+            }
+            Err(e) => return Err(place_error(e)),
+        };
         let template = Meeting {
             tenant_id: call.tenant_id().to_string(),
             meeting_id: meeting_id.to_string(),
@@ -172,7 +183,7 @@ async fn locate(state: &AppState, call: &ApiCall, meeting_id: &str, tag: TagRequ
             Stored::Existing(meeting) => meeting,
         };
         state.scheduler.do_send(Unreserve { server_id, bbb_meeting_id: bbb_meeting_id.clone() });
-        let server = state.shared.server(&existing.server_id);
+        let server = server_of(state, &existing.server_id).await?;
         let expired = existing.created_at + ttl <= db::now_ms();
         if second_try || (!expired && keeps_its_server(state, server.as_deref(), &existing).await) {
             return Ok(existing);
@@ -195,9 +206,8 @@ pub async fn create(state: &AppState, call: ApiCall) -> Result<HttpResponse, Bbb
     let meeting = locate(state, &call, &meeting_id, tag).await?;
     let meeting = Arc::new(meeting);
     state.shared.remember(meeting.clone());
-    let server = state
-        .shared
-        .server(&meeting.server_id)
+    let server = server_of(state, &meeting.server_id)
+        .await?
         .ok_or_else(|| BbbError::internal("Could not find any available servers."))?;
 
     let mut params = policy.apply(ParamList::from_client(&call.params, &config.create_exclude_params));

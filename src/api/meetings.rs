@@ -53,18 +53,23 @@ pub async fn find_with_server(
         Some(meeting) if meeting.created_at + ttl > db::now_ms() => {
             let meeting = Arc::new(meeting);
             state.shared.remember(meeting.clone());
-            let server = match state.shared.server(&meeting.server_id).filter(|s| s.can_join()) {
-                Some(server) => Some(server),
-                None => fresh_server(state, &meeting.server_id).await?,
-            };
+            let server = server_of(state, &meeting.server_id).await?;
             Ok(Some((meeting, server)))
         }
         _ => Ok(None),
     }
 }
 
-/// A server as the database has it now: for when this instance's view does not know it or cannot join it, which
-/// may only mean the view is older than the database (another instance added it, or saw it come online).
+/// A meeting's server: from this instance's view if it can be joined there, else as the database has it now (the
+/// view may only be older than the database: another instance added the server, or saw it come online).
+pub async fn server_of(state: &AppState, server_id: &str) -> Result<Option<Arc<ServerView>>, BbbError> {
+    match state.shared.server(server_id).filter(|s| s.can_join()) {
+        Some(server) => Ok(Some(server)),
+        None => fresh_server(state, server_id).await,
+    }
+}
+
+/// A server as the database has it now.
 async fn fresh_server(state: &AppState, server_id: &str) -> Result<Option<Arc<ServerView>>, BbbError> {
     let id = server_id.to_string();
     let row = db::run(&state.pool, move |conn| -> Result<Option<Server>, DbError> { Server::find(conn, &id) }).await?;
