@@ -56,26 +56,27 @@ impl Meeting {
     /// A second meeting with the same tenant and id is a unique violation, as with [`Meeting::insert`].
     pub fn insert_on_enabled_server(&self, conn: &mut DbConnection) -> Result<bool, DbError> {
         use diesel::sql_types::{BigInt, Nullable, Text};
+        // The same values, bound once for either backend's placeholders.
+        macro_rules! with_values {
+            ($query:expr) => {
+                $query
+                    .bind::<Text, _>(&self.tenant_id)
+                    .bind::<Text, _>(&self.meeting_id)
+                    .bind::<Text, _>(&self.bbb_meeting_id)
+                    .bind::<Text, _>(&self.server_id)
+                    .bind::<Nullable<Text>, _>(&self.moderator_pw)
+                    .bind::<Nullable<Text>, _>(&self.voice_bridge)
+                    .bind::<BigInt, _>(self.created_at)
+            };
+        }
         let inserted = match conn {
-            DbConnection::Postgres(c) => diesel::sql_query(format!("{INSERT_ON_ENABLED_SERVER} FOR SHARE"))
-                .bind::<Text, _>(&self.tenant_id)
-                .bind::<Text, _>(&self.meeting_id)
-                .bind::<Text, _>(&self.bbb_meeting_id)
-                .bind::<Text, _>(&self.server_id)
-                .bind::<Nullable<Text>, _>(&self.moderator_pw)
-                .bind::<Nullable<Text>, _>(&self.voice_bridge)
-                .bind::<BigInt, _>(self.created_at)
-                .execute(c)?,
+            DbConnection::Postgres(c) => {
+                with_values!(diesel::sql_query(format!("{INSERT_ON_ENABLED_SERVER} FOR SHARE"))).execute(c)?
+            }
             // SQLite: one writer at a time, and each statement is atomic; `?N` are its numbered parameters.
-            DbConnection::Sqlite(c) => diesel::sql_query(INSERT_ON_ENABLED_SERVER.replace('$', "?"))
-                .bind::<Text, _>(&self.tenant_id)
-                .bind::<Text, _>(&self.meeting_id)
-                .bind::<Text, _>(&self.bbb_meeting_id)
-                .bind::<Text, _>(&self.server_id)
-                .bind::<Nullable<Text>, _>(&self.moderator_pw)
-                .bind::<Nullable<Text>, _>(&self.voice_bridge)
-                .bind::<BigInt, _>(self.created_at)
-                .execute(c)?,
+            DbConnection::Sqlite(c) => {
+                with_values!(diesel::sql_query(INSERT_ON_ENABLED_SERVER.replace('$', "?"))).execute(c)?
+            }
         };
         Ok(inserted > 0)
     }
