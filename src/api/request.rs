@@ -175,9 +175,10 @@ pub async fn check(
     }
     let mut params: Vec<(String, String)> =
         url::form_urlencoded::parse(request.query_string().as_bytes()).into_owned().collect();
-    // A query that carries the checksum signs the query alone: a form body's parameters are unsigned, so they
-    // are ignored (as bbb-web ignores them then), never added to or put over the signed ones.
-    if checksum::find_checksum(request.query_string()) == Err(ChecksumError::Missing) {
+    // `verify` accepted either a checksum in the query, which signs the query alone (a form body's parameters
+    // are then unsigned and ignored, as bbb-web ignores them, never added to or put over the signed ones), or a
+    // signed body with an empty query: only then do the body's parameters count.
+    if request.query_string().is_empty() {
         params.extend(form_params);
     }
     params.retain(|(k, _)| k != "checksum");
