@@ -21,7 +21,7 @@ struct Fake {
 
 fn start_fake(servers: usize) -> Fake {
     let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_fake-bbb"))
+    let child = Command::new(fake_bbb::binary().unwrap())
         .args(["--port", &port.to_string(), "--servers", &servers.to_string(), "--workers", "2"])
         .stdout(Stdio::null())
         .spawn()

@@ -15,6 +15,7 @@ fi
 if [ -z "${SCALELITE_TEST_POSTGRES_URL:-}" ]; then
   start_throwaway_postgres
 fi
+cargo build --release --locked -p fake-bbb
 if [ "${1:-}" = recordings ]; then
   shift
   cargo bench --locked --bench recordings -- "$@"

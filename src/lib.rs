@@ -11,7 +11,6 @@ pub mod config;
 pub mod context;
 pub mod db;
 pub mod error;
-pub mod fake_bbb;
 pub mod http;
 pub mod jwt;
 pub mod metrics;

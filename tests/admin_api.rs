@@ -46,7 +46,7 @@ fn assert_json_error(reply: &Reply, status: u16, field: &str, message: &str) {
 }
 
 async fn manages_the_server_lifecycle(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestApp::new(backend).start().await;
     assert_json_error(&admin_get(&app, "getServers", "").await, 404, "error", "No servers are configured");
 
     let reply = admin_post(
@@ -105,7 +105,7 @@ async fn manages_the_server_lifecycle(backend: Backend) {
 }
 
 async fn refuses_invalid_servers(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("SERVER_ID_IS_HOSTNAME", "true")]).await;
+    let app = TestApp::new(backend).env("SERVER_ID_IS_HOSTNAME", "true").start().await;
     for body in [
         json!({"server": {"url": "https://bbb1.example.com/bigbluebutton/api"}}),
         json!({"server": {"secret": "s"}}),
@@ -207,7 +207,7 @@ fn meetings_on(app: &TestApp, server_id: &str) -> usize {
 }
 
 async fn panics_a_server(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestApp::new(backend).start().await;
     let (bbb_url, ended, bbb) = recording_bbb("bbb-secret").await;
     let reply = admin_post(&app, "addServer", &json!({"server": {"url": bbb_url, "secret": "bbb-secret"}})).await;
     let id = reply.json()["id"].as_str().unwrap().to_string();
@@ -236,7 +236,7 @@ async fn panics_a_server(backend: Backend) {
 }
 
 async fn panics_a_dead_server_best_effort(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("CONNECT_TIMEOUT", "0.5"), ("RESPONSE_TIMEOUT", "0.5")]).await;
+    let app = TestApp::new(backend).env("CONNECT_TIMEOUT", "0.5").env("RESPONSE_TIMEOUT", "0.5").start().await;
     let server = add_server(&app, "http://127.0.0.1:9/bigbluebutton/api").await;
     let id = server["id"].as_str().unwrap();
     place_meetings(&app, id, &["m1"]);
@@ -247,7 +247,7 @@ async fn panics_a_dead_server_best_effort(backend: Backend) {
 }
 
 async fn refuses_bad_checksums(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestApp::new(backend).start().await;
     let get = |path: String| send(app.client.get(app.url(&path)), None);
     assert_bbb_error(&get("/scalelite/api/getServers".into()).await, "checksumError");
     assert_bbb_error(&get("/scalelite/api/getServers?checksum=".into()).await, "checksumError");
@@ -274,7 +274,7 @@ async fn refuses_bad_checksums(backend: Backend) {
 }
 
 async fn limits_checksum_algorithms(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("LOADBALANCER_CHECKSUM_ALGORITHM", "SHA256")]).await;
+    let app = TestApp::new(backend).env("LOADBALANCER_CHECKSUM_ALGORITHM", "SHA256").start().await;
     let sha1 = sign(Algorithm::Sha1, "getServers", "", "", SECRET);
     let reply = send(app.client.get(app.url(&format!("/scalelite/api/getServers?checksum={sha1}"))), None).await;
     assert_bbb_error(&reply, "checksumError");
@@ -283,7 +283,7 @@ async fn limits_checksum_algorithms(backend: Backend) {
 }
 
 async fn refuses_bad_requests_clearly(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestApp::new(backend).start().await;
     let post_raw = |call: &'static str, content_type: &'static str, body: &'static str| {
         let sum = sign(Algorithm::Sha256, call, "", body, SECRET);
         send(app.client.post(app.url(&format!("/scalelite/api/{call}?checksum={sum}"))), Some((content_type, body)))
@@ -319,7 +319,7 @@ async fn refuses_bad_requests_clearly(backend: Backend) {
 }
 
 async fn tenant_endpoints_need_multitenancy(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestApp::new(backend).start().await;
     assert_json_error(&admin_get(&app, "getTenants", "").await, 412, "message", "Multitenancy is disabled");
     let add = json!({"tenant": {"name": "t1", "secrets": "a"}});
     assert_json_error(&admin_post(&app, "addTenant", &add).await, 412, "message", "Multitenancy is disabled");
@@ -327,7 +327,7 @@ async fn tenant_endpoints_need_multitenancy(backend: Backend) {
 }
 
 async fn manages_tenants(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("MULTITENANCY_ENABLED", "true")]).await;
+    let app = TestApp::new(backend).env("MULTITENANCY_ENABLED", "true").start().await;
     let empty = admin_get(&app, "getTenants", "").await;
     assert_eq!(empty.status, 200);
     assert_eq!(empty.json(), json!({"message": "No tenants exist"}));

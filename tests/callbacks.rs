@@ -53,7 +53,7 @@ async fn post_analytics(app: &TestApp, path: &str, token: &str, body: &Value) ->
 }
 
 async fn relays_the_analytics_callback_to_the_front_end(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("MULTITENANCY_ENABLED", "true"), ("URL_HOST", "sl.example.com")]).await;
+    let app = TestApp::new(backend).env("MULTITENANCY_ENABLED", "true").env("URL_HOST", "sl.example.com").start().await;
     let pool = FakePool::untagged(&app, 1).await;
     scalelite::admin::tenants::add(&mut common::connect(&app.db), "t1", "old-secret:new-secret").unwrap();
     app.reload().await;
@@ -133,7 +133,7 @@ fn ready_endpoint(failures: usize) -> (String, Arc<Mutex<Vec<String>>>, actix_we
 
 async fn calls_the_front_end_back_when_a_recording_is_imported(backend: Backend) {
     let root = tempfile::tempdir().unwrap();
-    let app = TestApp::start_with_recordings(backend, root.path(), &[]).await;
+    let app = TestApp::new(backend).recordings(root.path()).start().await;
     let spool = root.path().join("spool").to_string_lossy().into_owned();
     let _pool = FakePool::untagged(&app, 1).await;
     let (url, received, front) = ready_endpoint(2);

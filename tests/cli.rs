@@ -43,7 +43,7 @@ fn meetings_on(db: &TestDb, server_id: &str) -> usize {
 }
 
 async fn server_changes_show_in_the_cli_and_the_admin_api(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestApp::new(backend).start().await;
     let db = &app.db;
     let id = added_id(&ok(cli(db, &["servers", "add", "https://bbb1.example.com/bigbluebutton/api", "SECRET"])));
     let listing = listing_of(db, &id);

@@ -10,7 +10,7 @@ use scalelite::bbb::checksum::{self, Algorithm};
 use scalelite::secret::Secret;
 
 async fn a_python_client_library_runs_meetings_through_scalelite(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestApp::new(backend).start().await;
     let pool = FakePool::untagged(&app, 3).await;
     let script = format!("{}/tests/client/bbb_client_check.py", env!("CARGO_MANIFEST_DIR"));
     let base = app.url("/bigbluebutton/api/");

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use common::pool::FakePool;
 use common::{bbb_query, send, sign, Backend, TestApp, SECRET};
+use fake_bbb::Mode;
 use scalelite::admin::servers;
 use scalelite::bbb::checksum::Algorithm;
-use scalelite::fake_bbb::Mode;
 
 const FORM: &str = "application/x-www-form-urlencoded";
 
@@ -25,7 +25,7 @@ fn online(app: &TestApp, id: &str) -> bool {
 }
 
 async fn hostile_servers_are_failed_polls_and_bbb_errors(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("RESPONSE_TIMEOUT", "1"), ("CONNECT_TIMEOUT", "1")]).await;
+    let app = TestApp::new(backend).env("RESPONSE_TIMEOUT", "1").env("CONNECT_TIMEOUT", "1").start().await;
     let pool = FakePool::untagged(&app, 1).await;
     for mode in [Mode::Deep, Mode::Stall, Mode::Drip, Mode::Endless] {
         assert_eq!(create(&app, "m").await.xml("returncode").as_deref(), Some("SUCCESS"), "{mode:?}");
@@ -52,7 +52,7 @@ async fn hostile_servers_are_failed_polls_and_bbb_errors(backend: Backend) {
 }
 
 async fn signed_queries_carry_no_unsigned_body(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestApp::new(backend).start().await;
     let pool = FakePool::untagged(&app, 1).await;
     assert_eq!(create(&app, "other").await.xml("returncode").as_deref(), Some("SUCCESS"));
 
@@ -79,7 +79,7 @@ async fn the_empty_string_signs_no_body_unless_allowed(backend: Backend) {
         format!("meetingID={meeting_id}&checksum={}", sign(Algorithm::Sha256, "getMeetingInfo", "", "", SECRET))
     };
     let db = common::TestDb::new(backend);
-    let app = TestApp::start_on(db.share(), &[]).await;
+    let app = TestApp::on(db.share()).start().await;
     let _pool = FakePool::untagged(&app, 1).await;
     create(&app, "m").await;
     let request = app.client.post(app.url("/bigbluebutton/api/getMeetingInfo"));
@@ -92,7 +92,7 @@ async fn the_empty_string_signs_no_body_unless_allowed(backend: Backend) {
     assert_eq!(reply.xml("returncode").as_deref(), Some("SUCCESS"), "{}", reply.body);
     app.stop().await;
 
-    let app = TestApp::start_on(db.share(), &[("CHECKSUM_EMPTY_FORM_ALLOWED", "true")]).await;
+    let app = TestApp::on(db.share()).env("CHECKSUM_EMPTY_FORM_ALLOWED", "true").start().await;
     app.poll_all().await;
     let request = app.client.post(app.url("/bigbluebutton/api/getMeetingInfo"));
     let reply = send(request, Some((FORM, &body("m")))).await;
@@ -101,7 +101,7 @@ async fn the_empty_string_signs_no_body_unless_allowed(backend: Backend) {
 }
 
 async fn tenants_by_any_host_case_leftovers_and_ends_by_bbb_id(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("MULTITENANCY_ENABLED", "true")]).await;
+    let app = TestApp::new(backend).env("MULTITENANCY_ENABLED", "true").start().await;
     let pool = FakePool::untagged(&app, 1).await;
     let old = scalelite::admin::tenants::add(&mut common::connect(&app.db), "t1", "secret-t1").unwrap();
     app.reload().await;
@@ -144,7 +144,7 @@ async fn tenants_by_any_host_case_leftovers_and_ends_by_bbb_id(backend: Backend)
 }
 
 async fn a_cordon_takes_effect_when_the_command_returns(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestApp::new(backend).start().await;
     let pool = FakePool::untagged(&app, 2).await;
     // As `scalelite servers cordon bbb0` does, from another process: the running instance is not told.
     servers::set_state(&mut common::connect(&app.db), "bbb0", scalelite::db::models::server::ServerState::Cordoned)
@@ -159,7 +159,7 @@ async fn a_cordon_takes_effect_when_the_command_returns(backend: Backend) {
 
 async fn a_slow_request_body_is_cut_off(backend: Backend) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let app = TestApp::start_with(backend, &[("REQUEST_BODY_TIMEOUT", "1")]).await;
+    let app = TestApp::new(backend).env("REQUEST_BODY_TIMEOUT", "1").start().await;
     let address = app.base.trim_start_matches("http://").to_string();
     let mut slow = Vec::new();
     for path in ["/bigbluebutton/api/create", "/scalelite/api/addServer"] {
@@ -186,7 +186,7 @@ async fn a_slow_request_body_is_cut_off(backend: Backend) {
 }
 
 async fn a_tenant_added_by_another_process_is_served_at_once(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("MULTITENANCY_ENABLED", "true")]).await;
+    let app = TestApp::new(backend).env("MULTITENANCY_ENABLED", "true").start().await;
     let _pool = FakePool::untagged(&app, 1).await;
     // As `scalelite tenants add` does, from another process: the running instance is not told.
     scalelite::admin::tenants::add(&mut common::connect(&app.db), "Fresh", "secret-fresh").unwrap();
@@ -221,11 +221,12 @@ async fn a_stuck_poll_restarts_its_actor() {
     use diesel::connection::SimpleConnection;
     use diesel::Connection;
     use scalelite::metrics::METRICS;
-    let app = TestApp::start_with(
-        Backend::Postgres,
-        &[("CONNECT_TIMEOUT", "0.3"), ("RESPONSE_TIMEOUT", "0.3"), ("POLL_INTERVAL", "3600")],
-    )
-    .await;
+    let app = TestApp::new(Backend::Postgres)
+        .env("CONNECT_TIMEOUT", "0.3")
+        .env("RESPONSE_TIMEOUT", "0.3")
+        .env("POLL_INTERVAL", "3600")
+        .start()
+        .await;
     let _pool = FakePool::untagged(&app, 1).await;
     let restarts = || METRICS.actor_restarts.with_label_values(&["server"]).get();
     let before = restarts();

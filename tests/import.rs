@@ -35,7 +35,7 @@ fn dirs() -> Dirs {
 }
 
 async fn app(backend: Backend, d: &Dirs, extra: &[(&str, &str)]) -> TestApp {
-    TestApp::start_with_recordings(backend, &d.root, extra).await
+    TestApp::new(backend).recordings(&d.root).envs(extra).start().await
 }
 
 /// A tar entry: a path and its content.

@@ -5,15 +5,15 @@ mod common;
 
 use common::pool::FakePool;
 use common::{Backend, TestApp};
+use fake_bbb::{FakeBbb, FakeServer};
 use scalelite::admin::servers::{self, NewServer};
 use scalelite::db::models::meeting::Meeting;
 use scalelite::db::models::server::ServerState;
-use scalelite::fake_bbb::{FakeBbb, FakeServer};
 
 #[actix_web::test]
 async fn two_instances_place_a_meeting_created_through_both_once() {
-    let first = TestApp::start(Backend::Postgres).await;
-    let second = TestApp::start_on(first.db.share(), &[]).await;
+    let first = TestApp::new(Backend::Postgres).start().await;
+    let second = TestApp::on(first.db.share()).start().await;
     let pool = FakePool::untagged(&first, 3).await;
     second.reload().await;
     second.poll_all().await;
@@ -55,8 +55,8 @@ fn kill_leader_session(db: &common::TestDb) {
 
 #[actix_web::test]
 async fn one_instance_polls_and_another_takes_over_when_it_dies() {
-    let first = TestApp::start_with(Backend::Postgres, &[("POLL_INTERVAL", "1")]).await;
-    let second = TestApp::start_on(first.db.share(), &[("POLL_INTERVAL", "1")]).await;
+    let first = TestApp::new(Backend::Postgres).env("POLL_INTERVAL", "1").start().await;
+    let second = TestApp::on(first.db.share()).env("POLL_INTERVAL", "1").start().await;
     assert!(first.state.leadership.is_leader(), "the first instance leads");
     assert!(!second.state.leadership.is_leader(), "the second follows");
 
@@ -163,8 +163,8 @@ async fn create_through_both(first: &TestApp, second: &TestApp, prefix: &str, n:
 
 #[actix_web::test]
 async fn a_server_cordoned_disabled_or_removed_gets_no_new_meeting_from_any_instance_at_once() {
-    let first = TestApp::start(Backend::Postgres).await;
-    let second = TestApp::start_on(first.db.share(), &[]).await;
+    let first = TestApp::new(Backend::Postgres).start().await;
+    let second = TestApp::on(first.db.share()).start().await;
     let pool = FakePool::untagged(&first, 3).await;
     second.reload().await;
     let mut conn = common::connect(&first.db);
@@ -191,8 +191,8 @@ async fn a_server_cordoned_disabled_or_removed_gets_no_new_meeting_from_any_inst
 
 #[actix_web::test]
 async fn a_meeting_placed_by_one_instance_is_reachable_through_another_at_once() {
-    let first = TestApp::start(Backend::Postgres).await;
-    let second = TestApp::start_on(first.db.share(), &[]).await;
+    let first = TestApp::new(Backend::Postgres).start().await;
+    let second = TestApp::on(first.db.share()).start().await;
     let mut conn = common::connect(&first.db);
     let mut fakes = Vec::new();
     // Each round adds a server (the earlier ones cordoned, so the new one takes the meeting), lets the first

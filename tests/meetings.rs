@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use common::pool::FakePool;
 use common::{bbb_query, send, Backend, TestApp, SECRET};
+use fake_bbb::Mode;
 use scalelite::admin::servers;
 use scalelite::bbb::checksum::{self, Algorithm};
 use scalelite::db::models::meeting::Meeting;
 use scalelite::db::models::server::ServerState;
-use scalelite::fake_bbb::Mode;
 use scalelite::secret::Secret;
 
 fn set_state(app: &TestApp, id: &str, state: ServerState) {
@@ -28,7 +28,7 @@ async fn create(app: &TestApp, meeting_id: &str) -> common::Reply {
 }
 
 async fn runs_the_whole_meeting_flow(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestApp::new(backend).start().await;
     let pool = FakePool::untagged(&app, 3).await;
 
     let created = app
@@ -90,7 +90,7 @@ async fn runs_the_whole_meeting_flow(backend: Backend) {
 }
 
 async fn create_is_idempotent(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestApp::new(backend).start().await;
     let pool = FakePool::untagged(&app, 3).await;
     let first = create(&app, "same").await;
     let holder = pool.holder("same").unwrap();
@@ -116,7 +116,7 @@ async fn create_is_idempotent(backend: Backend) {
 }
 
 async fn spreads_a_burst_of_creates_evenly(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestApp::new(backend).start().await;
     let pool = FakePool::untagged(&app, 3).await;
     for i in 0..300 {
         let reply = create(&app, &format!("burst-{i}")).await;
@@ -129,7 +129,7 @@ async fn spreads_a_burst_of_creates_evenly(backend: Backend) {
 }
 
 async fn routes_by_tag(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestApp::new(backend).start().await;
     let pool = FakePool::start(&app, &[None, Some("east"), Some("west")]).await;
     create(&app, "plain").await;
     assert_eq!(pool.holder("plain"), Some(0), "no tag: untagged servers only");
@@ -152,7 +152,7 @@ async fn routes_by_tag(backend: Backend) {
 }
 
 async fn places_nothing_on_cordoned_disabled_or_offline_servers(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestApp::new(backend).start().await;
     let mut pool = FakePool::untagged(&app, 4).await;
     set_state(&app, "bbb0", ServerState::Cordoned);
     set_state(&app, "bbb1", ServerState::Disabled);
@@ -173,7 +173,7 @@ async fn places_nothing_on_cordoned_disabled_or_offline_servers(backend: Backend
 }
 
 async fn a_stopped_server_goes_offline_and_its_meetings_move(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestApp::new(backend).start().await;
     let mut pool = FakePool::untagged(&app, 2).await;
     create(&app, "moving").await;
     let first = pool.holder("moving").unwrap();
@@ -206,7 +206,7 @@ async fn a_stopped_server_goes_offline_and_its_meetings_move(backend: Backend) {
 }
 
 async fn re_places_meetings_of_disabled_and_removed_servers(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestApp::new(backend).start().await;
     let pool = FakePool::untagged(&app, 2).await;
     create(&app, "m").await;
     let first = pool.holder("m").unwrap();
@@ -243,7 +243,7 @@ async fn re_places_meetings_of_disabled_and_removed_servers(backend: Backend) {
 }
 
 async fn forgets_ended_meetings_and_disables_empty_cordoned_servers(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestApp::new(backend).start().await;
     let pool = FakePool::untagged(&app, 2).await;
     create(&app, "ends").await;
     let holder = pool.holder("ends").unwrap();
@@ -269,7 +269,7 @@ async fn forgets_ended_meetings_and_disables_empty_cordoned_servers(backend: Bac
 }
 
 async fn faults_of_a_server_are_bbb_errors(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("RESPONSE_TIMEOUT", "1"), ("CONNECT_TIMEOUT", "1")]).await;
+    let app = TestApp::new(backend).env("RESPONSE_TIMEOUT", "1").env("CONNECT_TIMEOUT", "1").start().await;
     let pool = FakePool::untagged(&app, 1).await;
     create(&app, "m").await;
     for mode in [Mode::Garbage, Mode::Http500, Mode::Hang] {
@@ -297,7 +297,7 @@ async fn faults_of_a_server_are_bbb_errors(backend: Backend) {
 }
 
 async fn a_hanging_server_delays_no_one_beyond_one_timeout(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("RESPONSE_TIMEOUT", "1"), ("CONNECT_TIMEOUT", "1")]).await;
+    let app = TestApp::new(backend).env("RESPONSE_TIMEOUT", "1").env("CONNECT_TIMEOUT", "1").start().await;
     let pool = FakePool::untagged(&app, 3).await;
     for i in 0..6 {
         create(&app, &format!("m{i}")).await;
@@ -328,7 +328,7 @@ async fn a_hanging_server_delays_no_one_beyond_one_timeout(backend: Backend) {
 }
 
 async fn refuses_bad_input_with_the_right_key(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestApp::new(backend).start().await;
     let _pool = FakePool::untagged(&app, 1).await;
     create(&app, "m").await;
     let raw = |path: String| send(app.client.get(app.url(&path)), None);
@@ -388,7 +388,7 @@ async fn refuses_bad_input_with_the_right_key(backend: Backend) {
 }
 
 async fn accepts_every_checksum_form(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestApp::new(backend).start().await;
     let pool = FakePool::untagged(&app, 1).await;
     create(&app, "m").await;
     let query = "meetingID=m";
@@ -426,7 +426,7 @@ async fn accepts_every_checksum_form(backend: Backend) {
 }
 
 async fn concurrent_creates_of_one_meeting_place_it_once(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestApp::new(backend).start().await;
     let pool = FakePool::untagged(&app, 3).await;
     let creates = (0..200).map(|_| create(&app, "rush"));
     let replies = futures_util::future::join_all(creates).await;
@@ -448,19 +448,16 @@ async fn concurrent_creates_of_one_meeting_place_it_once(backend: Backend) {
 }
 
 async fn applies_the_parameter_policy(backend: Backend) {
-    let app = TestApp::start_with(
-        backend,
-        &[
-            ("CREATE_EXCLUDE_PARAMS", "logo"),
-            ("DEFAULT_CREATE_PARAMS", "record=true,welcome=Hello"),
-            ("OVERRIDE_CREATE_PARAMS", "muteOnStart=true"),
-            ("JOIN_EXCLUDE_PARAMS", "avatarURL"),
-            ("OVERRIDE_JOIN_PARAMS", "userdata-bbb_auto_join_audio=true"),
-            ("MAX_MEETING_DURATION", "60"),
-            ("VOICE_BRIDGE_LEN", "7"),
-        ],
-    )
-    .await;
+    let app = TestApp::new(backend)
+        .env("CREATE_EXCLUDE_PARAMS", "logo")
+        .env("DEFAULT_CREATE_PARAMS", "record=true,welcome=Hello")
+        .env("OVERRIDE_CREATE_PARAMS", "muteOnStart=true")
+        .env("JOIN_EXCLUDE_PARAMS", "avatarURL")
+        .env("OVERRIDE_JOIN_PARAMS", "userdata-bbb_auto_join_audio=true")
+        .env("MAX_MEETING_DURATION", "60")
+        .env("VOICE_BRIDGE_LEN", "7")
+        .start()
+        .await;
     let pool = FakePool::untagged(&app, 1).await;
     let params = [
         ("name", "x"),
@@ -499,7 +496,7 @@ async fn applies_the_parameter_policy(backend: Backend) {
 }
 
 async fn voice_bridges_are_unique_across_the_pool(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("VOICE_BRIDGE_LEN", "1"), ("USE_EXTERNAL_VOICE_BRIDGE", "true")]).await;
+    let app = TestApp::new(backend).env("VOICE_BRIDGE_LEN", "1").env("USE_EXTERNAL_VOICE_BRIDGE", "true").start().await;
     let _pool = FakePool::untagged(&app, 3).await;
     let mut bridges = std::collections::HashSet::new();
     for i in 0..9 {
@@ -519,7 +516,7 @@ async fn voice_bridges_are_unique_across_the_pool(backend: Backend) {
 }
 
 async fn tenants_share_meeting_ids_and_see_only_their_own(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("MULTITENANCY_ENABLED", "true")]).await;
+    let app = TestApp::new(backend).env("MULTITENANCY_ENABLED", "true").start().await;
     let pool = FakePool::untagged(&app, 2).await;
     let mut conn = common::connect(&app.db);
     scalelite::admin::tenants::add(&mut conn, "t1", "secret-t1").unwrap();
@@ -566,7 +563,7 @@ async fn tenants_share_meeting_ids_and_see_only_their_own(backend: Backend) {
 }
 
 async fn disabled_get_meetings_answers_no_meetings_without_checksum(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("GET_MEETINGS_API_DISABLED", "true")]).await;
+    let app = TestApp::new(backend).env("GET_MEETINGS_API_DISABLED", "true").start().await;
     let _pool = FakePool::untagged(&app, 1).await;
     create(&app, "m").await;
     let reply = send(app.client.get(app.url("/bigbluebutton/api/getMeetings")), None).await;
@@ -575,9 +572,9 @@ async fn disabled_get_meetings_answers_no_meetings_without_checksum(backend: Bac
 }
 
 async fn servers_added_through_the_admin_api_are_polled(backend: Backend) {
-    let app = TestApp::start(backend).await;
-    let server = scalelite::fake_bbb::FakeServer::new("late", "late-secret");
-    let fake = scalelite::fake_bbb::FakeBbb::start(vec![server.clone()], 0, 1).unwrap();
+    let app = TestApp::new(backend).start().await;
+    let server = fake_bbb::FakeServer::new("late", "late-secret");
+    let fake = fake_bbb::FakeBbb::start(vec![server.clone()], 0, 1).unwrap();
     let mut conn = common::connect(&app.db);
     let new = servers::NewServer { url: fake.url("late"), secret: "late-secret".into(), ..Default::default() };
     servers::add_with_id(&mut conn, "late".into(), new).unwrap();
@@ -598,7 +595,7 @@ async fn servers_added_through_the_admin_api_are_polled(backend: Backend) {
 }
 
 async fn expired_meetings_are_gone_and_placed_anew(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("DEFAULT_MEETING_TTL", "3600")]).await;
+    let app = TestApp::new(backend).env("DEFAULT_MEETING_TTL", "3600").start().await;
     let _pool = FakePool::untagged(&app, 2).await;
     create(&app, "old").await;
     let first = stored(&app, "old").unwrap();

@@ -20,7 +20,7 @@ fn peak_rss_kib() -> u64 {
 async fn endless_answers_do_not_grow_memory() {
     let db = TestDb::new(Backend::Sqlite);
     let (_fake, port) = fake_bbb_process(&db);
-    let app = TestApp::start_on(db, &[("RESPONSE_TIMEOUT", "5")]).await;
+    let app = TestApp::on(db).env("RESPONSE_TIMEOUT", "5").start().await;
     app.poll_all().await;
     let created = app.bbb("create", &[("name", "Room"), ("meetingID", "m")]).await;
     assert_eq!(created.xml("returncode").as_deref(), Some("SUCCESS"), "{}", created.body);

@@ -70,7 +70,7 @@ fn write_tar(path: &std::path::Path, files: &[(String, &[u8])]) {
 
 async fn metrics_follow_meetings_servers_and_imports(backend: Backend) {
     let root = tempfile::tempdir().unwrap();
-    let app = TestApp::start_with_recordings(backend, root.path(), &[]).await;
+    let app = TestApp::new(backend).recordings(root.path()).start().await;
     // Metrics are per process and both backends run at once: each names its server after itself.
     let prefix = if backend == Backend::Sqlite { "sqlite" } else { "postgres" };
     let mut pool = FakePool::start_named(&app, 1, prefix).await;
@@ -139,7 +139,7 @@ async fn metrics_follow_meetings_servers_and_imports(backend: Backend) {
 }
 
 async fn a_token_guards_the_metrics(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("METRICS_TOKEN", "scrape-me")]).await;
+    let app = TestApp::new(backend).env("METRICS_TOKEN", "scrape-me").start().await;
     let refused = send(app.client.get(app.url("/metrics")), None).await;
     assert_eq!(refused.status, 401);
     let wrong = send(app.client.get(app.url("/metrics")).insert_header(("Authorization", "Bearer nope")), None).await;

@@ -50,7 +50,7 @@ async fn playback_path(app: &TestApp) -> String {
 
 async fn protected_recordings_need_a_token_then_a_cookie(backend: Backend) {
     let root = tempfile::tempdir().unwrap();
-    let app = TestApp::start_with_recordings(backend, root.path(), &[("PROTECTED_RECORDINGS_ENABLED", "true")]).await;
+    let app = TestApp::new(backend).recordings(root.path()).env("PROTECTED_RECORDINGS_ENABLED", "true").start().await;
     import(&app, root.path(), "", true);
 
     let reply = app.bbb("getRecordings", &[("recordID", ID)]).await;
@@ -110,7 +110,7 @@ async fn protected_recordings_need_a_token_then_a_cookie(backend: Backend) {
 
 async fn files_are_served_with_ranges_or_handed_to_nginx(backend: Backend) {
     let root = tempfile::tempdir().unwrap();
-    let app = TestApp::start_with_recordings(backend, root.path(), &[]).await;
+    let app = TestApp::new(backend).recordings(root.path()).start().await;
     import(&app, root.path(), "", false);
     let path = format!("/presentation/{ID}/shapes/slide-1.svg");
     let (status, headers, body) = get(&app, &path, &[("Range", "bytes=5-9")]).await;
@@ -129,7 +129,7 @@ async fn files_are_served_with_ranges_or_handed_to_nginx(backend: Backend) {
     assert_eq!(get(&app, &format!("/recording/{ID}/presentation"), &[]).await.0, 404);
     app.stop().await;
 
-    let app = TestApp::start_with_recordings(backend, root.path(), &[("RECORDING_X_ACCEL_REDIRECT", "true")]).await;
+    let app = TestApp::new(backend).recordings(root.path()).env("RECORDING_X_ACCEL_REDIRECT", "true").start().await;
     import(&app, root.path(), "", false);
     let (status, headers, body) = get(&app, &format!("{path}?x=1"), &[]).await;
     assert_eq!((status, body.as_str()), (200, ""));
@@ -142,7 +142,7 @@ async fn files_are_served_with_ranges_or_handed_to_nginx(backend: Backend) {
 
 async fn a_tenants_host_shows_only_its_recordings(backend: Backend) {
     let root = tempfile::tempdir().unwrap();
-    let app = TestApp::start_with_recordings(backend, root.path(), &[("MULTITENANCY_ENABLED", "true")]).await;
+    let app = TestApp::new(backend).recordings(root.path()).env("MULTITENANCY_ENABLED", "true").start().await;
     for name in ["t1", "t2"] {
         scalelite::admin::tenants::add(&mut common::connect(&app.db), name, &format!("{name}-secret")).unwrap();
     }
@@ -166,7 +166,7 @@ async fn serves_the_player_and_the_legacy_redirects(backend: Backend) {
     std::fs::write(player.join("index.html"), "<html>player</html>").unwrap();
     std::fs::write(player.join("static/app.js"), "run()").unwrap();
     let player_dir = player.to_string_lossy().into_owned();
-    let app = TestApp::start_with_recordings(backend, root.path(), &[("RECORDING_PLAYER_DIR", &player_dir)]).await;
+    let app = TestApp::new(backend).recordings(root.path()).env("RECORDING_PLAYER_DIR", &player_dir).start().await;
     assert_eq!(get(&app, "/playback/presentation/2.3/static/app.js", &[]).await.2, "run()");
     assert_eq!(get(&app, &format!("/playback/presentation/2.3/{ID}"), &[]).await.2, "<html>player</html>");
     assert_eq!(get(&app, "/playback/presentation/2.3/../secret.txt", &[]).await.0, 404);

@@ -279,7 +279,7 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
 }
 
 async fn arbitrary_admin_json_gets_a_clear_answer(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("MULTITENANCY_ENABLED", "true")]).await;
+    let app = TestApp::new(backend).env("MULTITENANCY_ENABLED", "true").start().await;
     let mut runner = TestRunner::new(RunnerConfig { cases: 1, ..RunnerConfig::default() });
     let strategy = json_value();
     let calls =

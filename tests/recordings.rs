@@ -30,7 +30,7 @@ fn variant(i: usize, meeting: &str) -> String {
 }
 
 async fn returns_every_field_of_an_imported_recording(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestApp::new(backend).start().await;
     import(&app, SAMPLE, "");
     import(&app, SAMPLE, "");
     let reply = app.bbb("getRecordings", &[("meetingID", "5bd0e35013bc9761d06f01d4bfd9b4ae1c8df289")]).await;
@@ -86,7 +86,7 @@ async fn returns_every_field_of_an_imported_recording(backend: Backend) {
 }
 
 async fn filters_paginates_and_scopes(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    let app = TestApp::new(backend).start().await;
     for i in 0..12 {
         import(&app, &variant(i, if i < 8 { "m-a" } else { "m-b" }), "");
     }
@@ -123,12 +123,12 @@ async fn filters_paginates_and_scopes(backend: Backend) {
 }
 
 async fn recordings_can_be_disabled_or_filtered(backend: Backend) {
-    let app = TestApp::start_with(backend, &[("GET_RECORDINGS_API_FILTERED", "true")]).await;
+    let app = TestApp::new(backend).env("GET_RECORDINGS_API_FILTERED", "true").start().await;
     import(&app, SAMPLE, "");
     let reply = app.bbb("getRecordings", &[]).await;
     assert_eq!(reply.xml("messageKey").as_deref(), Some("missingParameters"));
     app.stop().await;
-    let app = TestApp::start_with(backend, &[("RECORDING_DISABLED", "true")]).await;
+    let app = TestApp::new(backend).env("RECORDING_DISABLED", "true").start().await;
     import(&app, SAMPLE, "");
     let reply = common::send(app.client.get(app.url("/bigbluebutton/api/getRecordings")), None).await;
     assert_eq!(reply.xml("messageKey").as_deref(), Some("noRecordings"), "no checksum needed: {}", reply.body);

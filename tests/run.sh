@@ -20,4 +20,6 @@ if ! python3 -c 'import bigbluebutton_api_python, jxmlease, prometheus_client' 2
   python3 -m pip install -q -r tests/client/requirements.txt
 fi
 
-cargo test --locked "$@"
+# The fake BBB server as a process of its own (tests/memory.rs, tests/logging.rs, …): see fake_bbb::binary.
+cargo build --locked -p fake-bbb
+cargo test --locked --workspace "$@"

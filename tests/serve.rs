@@ -148,7 +148,7 @@ fn an_unreachable_database_is_a_clear_error() {
 
 #[actix_web::test]
 async fn health_check_fails_with_503_when_the_database_is_gone() {
-    let mut app = TestApp::start(Backend::Postgres).await;
+    let mut app = TestApp::new(Backend::Postgres).start().await;
     let healthy = send(app.client.get(app.url("/health_check")), None).await;
     assert_eq!(healthy.status, 200);
     assert_eq!(send(app.client.get(app.url("/readyz")), None).await.status, 200);
@@ -163,7 +163,7 @@ async fn health_check_fails_with_503_when_the_database_is_gone() {
 
 #[actix_web::test]
 async fn health_check_fails_while_migrations_are_pending() {
-    let app = TestApp::start(Backend::Sqlite).await;
+    let app = TestApp::new(Backend::Sqlite).start().await;
     let mut conn = scalelite::db::connect(&scalelite::db::url::DatabaseUrl::parse(&app.db.url).unwrap()).unwrap();
     scalelite::db::revert_all(&mut conn).unwrap();
     let sick = send(app.client.get(app.url("/health_check")), None).await;
@@ -175,7 +175,7 @@ async fn health_check_fails_while_migrations_are_pending() {
 
 #[actix_web::test]
 async fn unknown_routes_get_the_bbb_error() {
-    let app = TestApp::start(Backend::Sqlite).await;
+    let app = TestApp::new(Backend::Sqlite).start().await;
     for path in ["/bigbluebutton/api/getJoinUrl", "/favicon.ico", "/scalelite/api"] {
         let reply = send(app.client.get(app.url(path)), None).await;
         assert_eq!(reply.status, 200, "{path}");

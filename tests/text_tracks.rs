@@ -46,7 +46,7 @@ const SRT: &str = "1\n00:00:01,000 --> 00:00:02,000\nBonjour\n";
 
 async fn uploads_and_lists_text_tracks(backend: Backend) {
     let root = tempfile::tempdir().unwrap();
-    let app = TestApp::start_with_recordings(backend, root.path(), &[]).await;
+    let app = TestApp::new(backend).recordings(root.path()).start().await;
     import(&app, root.path(), "");
     import_other_tenant(&app);
 
@@ -101,7 +101,7 @@ fn import_other_tenant(app: &TestApp) {
 
 async fn refuses_bad_uploads(backend: Backend) {
     let root = tempfile::tempdir().unwrap();
-    let app = TestApp::start_with_recordings(backend, root.path(), &[]).await;
+    let app = TestApp::new(backend).recordings(root.path()).start().await;
     import(&app, root.path(), "");
     let key = |v: serde_json::Value| v["messageKey"].as_str().unwrap().to_string();
     assert_eq!(key(put(&app, &[("kind", "subtitles"), ("lang", "en")], SRT).await), "paramError");

@@ -27,7 +27,7 @@ fn run_script(base: &str, secret: &str, published: &std::path::Path) -> std::pro
 
 async fn the_post_publish_script_uploads_a_recording(backend: Backend) {
     let root = tempfile::tempdir().unwrap();
-    let app = TestApp::start_with_recordings(backend, root.path(), &[]).await;
+    let app = TestApp::new(backend).recordings(root.path()).start().await;
     let spool = root.path().join("spool");
     let _pool = FakePool::untagged(&app, 1).await;
     // The BBB server's own published tree.

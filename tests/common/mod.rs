@@ -146,35 +146,40 @@ pub struct TestApp {
     server: actix_web::dev::ServerHandle,
 }
 
-impl TestApp {
-    pub async fn start(backend: Backend) -> TestApp {
-        TestApp::start_with(backend, &[]).await
+/// How a `TestApp` starts: `TestApp::new(backend).env("KEY", "value").start().await`.
+pub struct TestAppBuilder {
+    db: TestDb,
+    env: Vec<(String, String)>,
+}
+
+impl TestAppBuilder {
+    /// Sets a configuration key (as an environment variable would).
+    pub fn env(mut self, key: &str, value: &str) -> TestAppBuilder {
+        self.env.push((key.to_string(), value.to_string()));
+        self
     }
 
-    pub async fn start_with(backend: Backend, extra: &[(&str, &str)]) -> TestApp {
-        TestApp::start_on(TestDb::new(backend), extra).await
+    /// Sets several configuration keys.
+    pub fn envs(self, pairs: &[(&str, &str)]) -> TestAppBuilder {
+        pairs.iter().fold(self, |builder, (key, value)| builder.env(key, value))
     }
 
-    /// An app whose recording folders (spool, work, published, unpublished) are under `root`, and whose
-    /// importer scans only when told (`ImportNow`).
-    pub async fn start_with_recordings(backend: Backend, root: &std::path::Path, extra: &[(&str, &str)]) -> TestApp {
+    /// Puts the recording folders (spool, work, published, unpublished) under `root`; the importer scans only
+    /// when told (`ImportNow`).
+    pub fn recordings(self, root: &std::path::Path) -> TestAppBuilder {
         let folder = |name: &str| root.join(name).to_string_lossy().into_owned();
-        let (spool, work, published, unpublished) =
-            (folder("spool"), folder("work"), folder("published"), folder("unpublished"));
-        let mut env = vec![
-            ("RECORDING_SPOOL_DIR", spool.as_str()),
-            ("RECORDING_WORK_DIR", work.as_str()),
-            ("RECORDING_PUBLISH_DIR", published.as_str()),
-            ("RECORDING_UNPUBLISH_DIR", unpublished.as_str()),
-            ("RECORDING_IMPORT_POLL_INTERVAL", "3600"),
-        ];
-        env.extend_from_slice(extra);
-        TestApp::start_with(backend, &env).await
+        self.env("RECORDING_SPOOL_DIR", &folder("spool"))
+            .env("RECORDING_WORK_DIR", &folder("work"))
+            .env("RECORDING_PUBLISH_DIR", &folder("published"))
+            .env("RECORDING_UNPUBLISH_DIR", &folder("unpublished"))
+            .env("RECORDING_IMPORT_POLL_INTERVAL", "3600")
     }
 
-    /// An app on a given database (a second instance: `TestDb::share`).
-    pub async fn start_on(db: TestDb, extra: &[(&str, &str)]) -> TestApp {
-        let prepared = prepare(config(&db, extra)).unwrap();
+    /// Starts the app: its actors, and its HTTP server on a free loopback port.
+    pub async fn start(self) -> TestApp {
+        let TestAppBuilder { db, env } = self;
+        let extra: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let prepared = prepare(config(&db, &extra)).unwrap();
         let state = web::Data::new(prepared.start());
         state.scheduler.send(scalelite::actors::messages::Reload).await.unwrap();
         let app_state = state.clone();
@@ -189,6 +194,19 @@ impl TestApp {
         actix_web::rt::spawn(server);
         let client = awc::Client::builder().disable_redirects().timeout(std::time::Duration::from_secs(60)).finish();
         TestApp { db, base: format!("http://{address}"), client, state, server: handle }
+    }
+}
+
+impl TestApp {
+    /// An app on a fresh database of this backend (a builder: `TestApp::new(backend).start().await`).
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new(backend: Backend) -> TestAppBuilder {
+        TestApp::on(TestDb::new(backend))
+    }
+
+    /// An app on a given database (a second instance: `TestDb::share`).
+    pub fn on(db: TestDb) -> TestAppBuilder {
+        TestAppBuilder { db, env: Vec::new() }
     }
 
     /// Makes the scheduler load the servers now.
@@ -294,7 +312,7 @@ impl Drop for Killed {
 pub fn fake_bbb_process(db: &TestDb) -> (Killed, u16) {
     let port = free_port();
     let fake = Killed(
-        Command::new(env!("CARGO_BIN_EXE_fake-bbb"))
+        Command::new(fake_bbb::binary().unwrap())
             .args(["--port", &port.to_string(), "--servers", "1", "--workers", "2"])
             .stdout(Stdio::null())
             .spawn()

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
+use fake_bbb::{FakeBbb, FakeServer};
 use scalelite::admin::servers::{self, NewServer};
 use scalelite::db::models::server::ServerState;
-use scalelite::fake_bbb::{FakeBbb, FakeServer};
 
 use super::{connect, TestApp};
 

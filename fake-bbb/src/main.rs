@@ -1,11 +1,11 @@
-//! `fake-bbb`: fake BBB servers for benchmarks and manual tests (see `scalelite::fake_bbb`).
+//! `fake-bbb`: fake BBB servers for benchmarks and manual tests (see the `fake_bbb` library).
 //!
 //! `fake-bbb --port 8090 --servers 20 --workers 2` plays servers `bbb0`…`bbb19` with secrets
 //! `secret-0`…`secret-19` at `http://127.0.0.1:8090/bbbN/bigbluebutton/api`. Control:
 //! `POST /_control/bbbN/{normal|hang|garbage|http500|stall|drip|endless|deep|slow-MS}`, `GET /_control/counts`.
 //! `GET /ceiling/bigbluebutton/api/join` is a bare 302, the reference for join benchmarks.
 
-use scalelite::fake_bbb::{FakeBbb, FakeServer};
+use fake_bbb::{FakeBbb, FakeServer};
 
 fn arg(args: &[String], name: &str, default: usize) -> usize {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
