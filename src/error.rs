@@ -37,16 +37,22 @@ impl BbbError {
     }
 }
 
+/// The mark of an answer that is a BBB error Scalelite gave itself (the API metrics count it as `FAILED`).
+#[derive(Clone, Copy, Debug)]
+pub struct Failed;
+
 impl ResponseError for BbbError {
     fn status_code(&self) -> StatusCode {
         StatusCode::OK
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::Ok()
+        let mut response = HttpResponse::Ok()
             .content_type(xml::CONTENT_TYPE)
             .insert_header(("Cache-Control", "no-cache"))
-            .body(xml::error_document(self.key, &self.message))
+            .body(xml::error_document(self.key, &self.message));
+        response.extensions_mut().insert(Failed);
+        response
     }
 }
 

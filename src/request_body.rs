@@ -3,9 +3,8 @@
 
 use std::time::Duration;
 
-use actix_web::web;
 use bytes::{Bytes, BytesMut};
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 
 /// Why a body was not read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,7 +18,11 @@ pub enum BodyError {
 }
 
 /// Reads the whole body, refusing more than `limit` bytes or more time than `deadline`.
-pub async fn read(mut payload: web::Payload, limit: usize, deadline: Duration) -> Result<Bytes, BodyError> {
+pub async fn read<E: std::fmt::Display>(
+    mut payload: impl Stream<Item = Result<Bytes, E>> + Unpin,
+    limit: usize,
+    deadline: Duration,
+) -> Result<Bytes, BodyError> {
     let whole = async {
         let mut body = BytesMut::new();
         while let Some(chunk) = payload.next().await {

@@ -4,12 +4,13 @@
 use actix_web::web;
 
 use crate::app::AppState;
-use crate::{admin, api, playback};
+use crate::{admin, api, ops, playback};
 
 /// Every route of Scalelite.
 pub fn configure_app(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
     cfg.app_data(state)
         .app_data(web::PayloadConfig::new(admin::http::MAX_BODY))
+        .configure(ops::configure)
         .configure(api::configure)
         .configure(admin::http::configure)
         .configure(playback::configure)

@@ -7,10 +7,10 @@ use actix::prelude::*;
 
 use super::cycle::Cycle;
 use super::messages::ImportNow;
+use crate::callbacks;
 use crate::context::Deps;
 use crate::db::blocking;
 use crate::metrics::METRICS;
-use crate::recordings::callback::notify;
 use crate::recordings::importer::{
     begin_attempt, clean_work_folder, end_attempt, import_tar, set_aside, waiting, Folders, Settings,
     MAX_INTERRUPTED_ATTEMPTS,
@@ -132,7 +132,7 @@ impl RecordingsActor {
                 last.insert(recording.record_id.clone(), recording);
             }
             for recording in last.into_values() {
-                actix_web::rt::spawn(notify(act.deps.clone(), recording));
+                actix_web::rt::spawn(callbacks::recording_ready(act.deps.clone(), recording));
             }
             if act.scans.finish(imported) {
                 act.scan(ctx);

@@ -1,298 +1,42 @@
-//! `create`: place the meeting (or keep it where it lives), then forward the create to its server.
-//!
-//! An existing meeting keeps its server while that server is online and enabled, or cordoned and still
-//! running it; otherwise it is placed anew. Concurrent creates of one meeting, in one instance or several,
-//! store one row (the database's primary key decides) and so reach one server.
+//! `create`: place the meeting (or keep it where it lives, `placement`), then forward the create, with the
+//! parameters its policy gives (`policy::create_params`), to its server.
 
 use std::sync::Arc;
 
-use actix_web::HttpResponse;
-use rand::Rng;
+use actix_web::{web, HttpResponse};
 
-use crate::actors::messages::{Place, Reload, Unreserve};
 use crate::api::meetings::{relay, server_of, timeout_for, unreachable};
-use crate::api::policy::{Call, ParamList, Policy};
+use crate::api::placement::locate;
+use crate::api::policy::{CreateParams, Policy};
 use crate::api::request::ApiCall;
 use crate::app::AppState;
-use crate::balancer::{PlaceError, TagRequest};
-use crate::db::models::callback::MeetingCallback;
-use crate::db::models::meeting::{Meeting, Placement};
-use crate::db::models::server::ServerState;
-use crate::db::models::tenant::Tenant;
-use crate::db::{self, DbError};
+use crate::balancer::TagRequest;
+use crate::callbacks;
 use crate::error::BbbError;
-use crate::pool::ServerView;
-
-/// Voice bridges to try: the front-end's first (with `USE_EXTERNAL_VOICE_BRIDGE`), then random ones of
-/// `VOICE_BRIDGE_LEN` digits (never starting with 0), then, for small spaces, the following numbers in turn.
-fn voice_bridges(length: u32, external: Option<String>) -> impl Iterator<Item = String> {
-    let low = 10u64.pow(length.saturating_sub(1));
-    let span = 9 * low;
-    let start = rand::rng().random_range(0..span);
-    let random = (0..10).map(move |_| rand::rng().random_range(0..span));
-    let scan = (0..span.min(10_000)).map(move |i| (start + i) % span);
-    external.into_iter().chain(random.chain(scan).map(move |n| (low + n).to_string()))
-}
-
-fn random_password() -> String {
-    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = rand::rng();
-    (0..8).map(|_| char::from(CHARS[rng.random_range(0..CHARS.len())])).collect()
-}
-
-fn place_error(error: PlaceError) -> BbbError {
-    match error {
-        PlaceError::NoServers => BbbError::internal(error.to_string()),
-        PlaceError::TagUnavailable(_) => BbbError::new("serverTagUnavailable", error.to_string()),
-    }
-}
-
-/// Whether a meeting may stay on its server, asking a cordoned server if the meeting still runs there.
-async fn keeps_its_server(state: &AppState, server: Option<&ServerView>, meeting: &Meeting) -> bool {
-    let Some(server) = server.filter(|s| s.online) else {
-        return false;
-    };
-    match server.state {
-        ServerState::Enabled => true,
-        ServerState::Disabled => false,
-        ServerState::Cordoned => {
-            let client = state.config.bbb_client();
-            let params = [("meetingID", meeting.bbb_meeting_id.as_str())];
-            match client.get(&server.target(), "isMeetingRunning", &params).await {
-                Ok(text) => text.contains("<running>true</running>"),
-                Err(_) => false,
-            }
-        }
-    }
-}
-
-/// What the database call of a placement found or did.
-enum Stored {
-    Inserted(Meeting),
-    /// The meeting exists (stored earlier, or concurrently by another create).
-    Existing(Meeting),
-    NoVoiceBridge,
-    /// Another row holds the BBB meeting ID.
-    IdTaken,
-    /// The chosen server was cordoned, disabled or removed since this instance last loaded the servers.
-    ServerNotEnabled,
-}
-
-/// How many times a create places its meeting again after the database said the chosen server is no longer
-/// enabled (each time after reloading the servers): more means the servers keep changing under it.
-const MAX_STALE_PLACEMENTS: u32 = 3;
-
-/// Finds or places the meeting.
-///
-/// A new meeting costs one database call: the server is chosen (and reserved) first, then the meeting is
-/// inserted (a meeting this instance saw recently is looked up first, as it most likely exists). An existing
-/// meeting gives its reservation back and keeps its server, unless that server can no longer take it, or the
-/// meeting expired; then it is placed again.
-async fn locate(state: &AppState, call: &ApiCall, meeting_id: &str, tag: TagRequest) -> Result<Meeting, BbbError> {
-    let bbb_meeting_id = call.bbb_meeting_id(meeting_id);
-    let ttl = state.config.default_meeting_ttl.as_millis() as i64;
-    let mut replace: Option<Meeting> = None;
-    let look_first = state.shared.meeting(call.tenant_id(), meeting_id).is_some();
-    let mut stale_placements = 0;
-    let mut reloaded = false;
-    loop {
-        let placed = state
-            .scheduler
-            .send(Place { tag: tag.clone(), bbb_meeting_id: bbb_meeting_id.clone() })
-            .await
-            .map_err(|_| BbbError::internal("The scheduler is unavailable."))?;
-        let server_id = match placed {
-            Ok(server_id) => server_id,
-            // No server fits in this instance's view, which may be older than the database (a server another
-            // instance or the CLI just added or enabled): load the servers again, and try once more.
-            Err(_) if !reloaded => {
-                reloaded = true;
-                state.scheduler.send(Reload).await.map_err(|_| BbbError::internal("The scheduler is unavailable."))?;
-                continue;
-            }
-            Err(e) => return Err(place_error(e)),
-        };
-        let template = Meeting {
-            tenant_id: call.tenant_id().to_string(),
-            meeting_id: meeting_id.to_string(),
-            bbb_meeting_id: bbb_meeting_id.clone(),
-            server_id: server_id.clone(),
-            moderator_pw: Some(
-                call.get("moderatorPW").filter(|p| !p.is_empty()).map_or_else(random_password, String::from),
-            ),
-            voice_bridge: None,
-            created_at: db::now_ms(),
-        };
-        let external =
-            if state.config.use_external_voice_bridge { call.get("voiceBridge").map(String::from) } else { None };
-        let length = state.config.voice_bridge_len;
-        let replacing = replace.take();
-        let second_try = replacing.is_some();
-        let stored = db::run(&state.pool, move |conn| -> Result<Stored, DbError> {
-            match replacing {
-                Some(old) => {
-                    Meeting::delete_on_server(conn, &old.tenant_id, &old.meeting_id, &old.server_id)?;
-                }
-                None if look_first => {
-                    if let Some(existing) = Meeting::find(conn, &template.tenant_id, &template.meeting_id)? {
-                        return Ok(Stored::Existing(existing));
-                    }
-                }
-                None => {}
-            }
-            let mut placed = template.insert_new(conn, voice_bridges(length, external.clone()))?;
-            if let Some(Placement::BbbIdTaken(holder)) = &placed {
-                // A row of a tenant that is gone holds the BBB meeting ID: it is a leftover, not a meeting anyone
-                // can reach any more. It is dropped, and the insert tried once more.
-                if Tenant::find(conn, &holder.tenant_id)?.is_none() && !holder.tenant_id.is_empty() {
-                    Meeting::delete_on_server(conn, &holder.tenant_id, &holder.meeting_id, &holder.server_id)?;
-                    placed = template.insert_new(conn, voice_bridges(length, external))?;
-                }
-            }
-            Ok(match placed {
-                Some(Placement::Inserted(meeting)) => Stored::Inserted(meeting),
-                Some(Placement::Existing(meeting)) => Stored::Existing(meeting),
-                Some(Placement::BbbIdTaken(_)) => Stored::IdTaken,
-                Some(Placement::ServerNotEnabled) => Stored::ServerNotEnabled,
-                None => Stored::NoVoiceBridge,
-            })
-        })
-        .await?;
-        let existing = match stored {
-            Stored::Inserted(meeting) => return Ok(meeting),
-            Stored::NoVoiceBridge => {
-                state.scheduler.do_send(Unreserve { server_id, bbb_meeting_id });
-                return Err(BbbError::internal("Could not allocate a unique voice bridge."));
-            }
-            Stored::IdTaken => {
-                state.scheduler.do_send(Unreserve { server_id, bbb_meeting_id });
-                return Err(BbbError::new("idNotUnique", "A meeting with that ID is already in use on the servers."));
-            }
-            Stored::ServerNotEnabled => {
-                state
-                    .scheduler
-                    .do_send(Unreserve { server_id: server_id.clone(), bbb_meeting_id: bbb_meeting_id.clone() });
-                stale_placements += 1;
-                if stale_placements > MAX_STALE_PLACEMENTS {
-                    return Err(place_error(PlaceError::NoServers));
-                }
-                log::info!("server {server_id} is no longer enabled; meeting {meeting_id} is placed again");
-                state.scheduler.send(Reload).await.map_err(|_| BbbError::internal("The scheduler is unavailable."))?;
-                continue;
-            }
-            Stored::Existing(meeting) => meeting,
-        };
-        state.scheduler.do_send(Unreserve { server_id, bbb_meeting_id: bbb_meeting_id.clone() });
-        let server = server_of(state, &existing.server_id).await?;
-        let expired = existing.created_at + ttl <= db::now_ms();
-        if second_try || (!expired && keeps_its_server(state, server.as_deref(), &existing).await) {
-            return Ok(existing);
-        }
-        log::info!(
-            "meeting {} leaves server {}, which cannot take it any more",
-            existing.meeting_id,
-            existing.server_id
-        );
-        replace = Some(existing);
-    }
-}
 
 /// Handles `create`.
-pub async fn create(state: &AppState, call: ApiCall) -> Result<HttpResponse, BbbError> {
+pub async fn create(state: web::Data<AppState>, call: ApiCall) -> Result<HttpResponse, BbbError> {
     let meeting_id = call.meeting_id()?.to_string();
     let config = &state.config;
-    let policy = Policy::of(config, call.tenant.as_deref(), Call::Create);
+    let policy = Policy::create(config, call.tenant.as_deref());
     let tag = TagRequest::parse(policy.server_tag(call.get("meta_server-tag")));
-    let meeting = locate(state, &call, &meeting_id, tag).await?;
+    let meeting = locate(&state, &call, &meeting_id, tag).await?;
     let meeting = Arc::new(meeting);
     state.shared.remember(meeting.clone());
-    let server = server_of(state, &meeting.server_id)
+    let server = server_of(&state, &meeting.server_id)
         .await?
         .ok_or_else(|| BbbError::internal("Could not find any available servers."))?;
 
-    let mut params = policy.apply(ParamList::from_client(&call.params, &config.create_exclude_params));
-    params.set("meetingID", &meeting.bbb_meeting_id);
-    if let Some(password) = &meeting.moderator_pw {
-        params.set("moderatorPW", password);
-    }
-    if let Some(voice_bridge) = &meeting.voice_bridge {
-        params.set("voiceBridge", voice_bridge);
-    }
-    if let Some(tenant) = &call.tenant {
-        params.set("meta_tenant-id", &tenant.id);
-        params.set("meta_tenant-name", &tenant.name);
-    }
-    match &server.tag {
-        Some(tag) => params.set("meta_server-tag", tag),
-        None => {
-            params.remove("meta_server-tag");
-        }
-    }
-    if config.max_meeting_duration > 0 {
-        let limit = config.max_meeting_duration;
-        let asked: u32 = params.get("duration").and_then(|d| d.trim().parse().ok()).unwrap_or(0);
-        if asked == 0 || asked > limit {
-            params.set("duration", &limit.to_string());
-        }
-    }
-    let recording_ready_url = params
-        .remove("meta_bn-recording-ready-url")
-        .into_iter()
-        .chain(params.remove("meta_bbb-recording-ready-url"))
-        .find(|url| !url.is_empty());
-    params.remove("meta_canvas-recording-ready-url");
-    let analytics_callback_url = params.get("meta_analytics-callback-url").map(String::from);
-    if let (Some(_), Some(host)) = (&analytics_callback_url, &config.url_host) {
-        let host = match &call.tenant {
-            Some(tenant) => format!("{}.{host}", tenant.name),
-            None => host.clone(),
-        };
-        params.set("meta_analytics-callback-url", &format!("https://{host}/bigbluebutton/api/analytics_callback"));
-    }
-    if recording_ready_url.is_some() || analytics_callback_url.is_some() {
-        let callback = MeetingCallback {
-            bbb_meeting_id: meeting.bbb_meeting_id.clone(),
-            tenant_id: meeting.tenant_id.clone(),
-            recording_ready_url,
-            analytics_callback_url,
-            secret_fingerprint: Some(crate::bbb::checksum::fingerprint(&call.secret)),
-            updated_at: db::now_ms(),
-        };
-        db::run(&state.pool, move |conn| callback.store(conn)).await?;
-    }
+    let CreateParams { params, recording_ready_url, analytics_callback_url } =
+        policy.create_params(&call.params, call.tenant.as_deref(), &meeting, server.tag.as_deref(), config);
+    callbacks::remember(&state.context, &meeting, recording_ready_url, analytics_callback_url, &call.secret).await?;
 
     let client = config.bbb_client();
     let sent = client
-        .call(&server.target(), "create", &params.pairs(), call.xml_body.clone(), timeout_for(state, &server))
+        .call(&server.target(), "create", &params.pairs(), call.xml_body.clone(), timeout_for(&state, &server))
         .await;
     match sent {
         Ok(document) => Ok(relay(&call, document)),
         Err(e) => Err(unreachable(e, "Unable to create meeting on server.")),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn voice_bridges_have_the_configured_length_and_no_leading_zero() {
-        let mut bridges = voice_bridges(9, Some("72013".into()));
-        assert_eq!(bridges.next().as_deref(), Some("72013"));
-        for bridge in bridges {
-            assert_eq!(bridge.len(), 9);
-            assert!(bridge.chars().all(|c| c.is_ascii_digit()));
-            assert!(!bridge.starts_with('0'));
-        }
-        assert_eq!(voice_bridges(5, None).count(), 10 + 10_000);
-        let all: std::collections::HashSet<String> = voice_bridges(1, None).collect();
-        assert_eq!(all.len(), 9, "a small space is scanned whole");
-    }
-
-    #[test]
-    fn generated_passwords_are_eight_alphanumerics() {
-        let password = random_password();
-        assert_eq!(password.len(), 8);
-        assert!(password.chars().all(|c| c.is_ascii_alphanumeric()));
     }
 }

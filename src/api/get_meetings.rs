@@ -5,25 +5,18 @@
 
 use std::sync::Arc;
 
-use actix_web::HttpResponse;
+use actix_web::{web, HttpResponse};
 
-use crate::api::meetings::{rewrite_meeting_ids, xml_response};
+use crate::api::meetings::rewrite_meeting_ids;
 use crate::api::request::ApiCall;
+use crate::api::stand_ins::no_meetings;
 use crate::app::AppState;
 use crate::bbb::meetings::parse_get_meetings;
+use crate::bbb::xml;
 use crate::db::models::server::{Server, ServerState};
 use crate::db::{self, now_ms, DbError};
 use crate::error::BbbError;
 use crate::pool::ServerView;
-
-/// The answer when there is nothing to show (also the answer when `GET_MEETINGS_API_DISABLED` is set).
-pub fn no_meetings() -> HttpResponse {
-    xml_response(
-        "<response><returncode>SUCCESS</returncode><messageKey>noMeetings</messageKey>\
-         <message>no meetings were found on this server</message><meetings/></response>"
-            .into(),
-    )
-}
 
 /// The servers as the database has them now (another instance may have added one, or seen one come online, since
 /// this one last loaded them); this instance's view if the database cannot answer.
@@ -38,8 +31,8 @@ async fn current_servers(state: &AppState) -> Vec<Arc<ServerView>> {
 }
 
 /// Handles `getMeetings`.
-pub async fn get_meetings(state: &AppState, call: ApiCall) -> Result<HttpResponse, BbbError> {
-    let servers = current_servers(state).await;
+pub async fn get_meetings(state: web::Data<AppState>, call: ApiCall) -> Result<HttpResponse, BbbError> {
+    let servers = current_servers(&state).await;
     let client = state.config.bbb_client();
     let asks = servers.iter().filter(|s| s.online && s.state != ServerState::Disabled).map(|server| {
         let client = client.clone();
@@ -85,5 +78,5 @@ pub async fn get_meetings(state: &AppState, call: ApiCall) -> Result<HttpRespons
         return Ok(no_meetings());
     }
     out.push_str("</meetings></response>");
-    Ok(xml_response(out))
+    Ok(xml::response(out))
 }

@@ -1,24 +1,24 @@
 //! `join` (GET only): a 302 to the meeting's server, signed with that server's secret. The hot path: no
 //! database write, and no database read while the meeting is cached.
 
-use actix_web::HttpResponse;
+use actix_web::{web, HttpResponse};
 
 use crate::api::meetings::{find_with_server, not_found};
-use crate::api::policy::{Call, ParamList, Policy};
+use crate::api::policy::{ParamList, Policy};
 use crate::api::request::ApiCall;
 use crate::app::AppState;
 use crate::bbb::client::signed_url;
 use crate::error::BbbError;
 
 /// Handles `join`.
-pub async fn join(state: &AppState, call: ApiCall) -> Result<HttpResponse, BbbError> {
+pub async fn join(state: web::Data<AppState>, call: ApiCall) -> Result<HttpResponse, BbbError> {
     let meeting_id = call.meeting_id()?;
-    let (meeting, server) = find_with_server(state, &call, meeting_id).await?.ok_or_else(not_found)?;
+    let (meeting, server) = find_with_server(&state, &call, meeting_id).await?.ok_or_else(not_found)?;
     let server = server
         .filter(|s| s.can_join())
         .ok_or_else(|| BbbError::new("serverUnavailable", "The server for this meeting is disabled/offline."))?;
     let config = &state.config;
-    let policy = Policy::of(config, call.tenant.as_deref(), Call::Join);
+    let policy = Policy::join(config, call.tenant.as_deref());
     let mut params = policy.apply(ParamList::from_client(&call.params, &config.join_exclude_params));
     params.set("meetingID", &meeting.bbb_meeting_id);
     let location = signed_url(&server.target(), "join", &params.pairs());

@@ -113,16 +113,11 @@ pub fn rewrite_meeting_ids(document: String, prefix: &str) -> String {
     out
 }
 
-/// An XML answer.
-pub fn xml_response(body: String) -> HttpResponse {
-    HttpResponse::Ok().content_type(xml::CONTENT_TYPE).insert_header(("Cache-Control", "no-cache")).body(body)
-}
-
 /// Relays a server's document to the front-end.
 pub fn relay(call: &ApiCall, document: String) -> HttpResponse {
     match &call.tenant {
-        Some(tenant) => xml_response(rewrite_meeting_ids(document, &format!("{}~", tenant.name))),
-        None => xml_response(document),
+        Some(tenant) => xml::response(rewrite_meeting_ids(document, &format!("{}~", tenant.name))),
+        None => xml::response(document),
     }
 }
 

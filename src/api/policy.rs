@@ -1,6 +1,11 @@
 //! Which parameters reach a BBB server on create and join: the front-end's, minus the excluded ones, merged
 //! with defaults and overrides in Ruby Scalelite's order (lowest first): tenant defaults, global defaults, the
-//! front-end's parameters, global overrides, tenant overrides.
+//! front-end's parameters, global overrides, tenant overrides; and, for create, what Scalelite sets itself (the
+//! meeting's BBB ID, password and voice bridge, the tenant and server tag, the duration cap, the callbacks).
+
+use crate::config::Config;
+use crate::db::models::meeting::Meeting;
+use crate::pool::TenantView;
 
 /// An ordered parameter list where setting a key replaces its value in place.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -56,28 +61,27 @@ pub struct Policy<'a> {
     pub tenant_overrides: &'a [(String, String)],
 }
 
-/// The calls a policy applies to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Call {
-    Create,
-    Join,
-}
+const NONE: &[(String, String)] = &[];
 
 impl<'a> Policy<'a> {
-    /// The policy of a call for a tenant (or for none): the tenant's settings apply to create and join alike.
-    pub fn of(
-        config: &'a crate::config::Config,
-        tenant: Option<&'a crate::pool::TenantView>,
-        call: Call,
+    /// The policy of create for a tenant (or for none).
+    pub fn create(config: &'a Config, tenant: Option<&'a TenantView>) -> Policy<'a> {
+        Policy::of(tenant, &config.default_create_params, &config.override_create_params)
+    }
+
+    /// The policy of join for a tenant (or for none): the tenant's settings apply to create and join alike.
+    pub fn join(config: &'a Config, tenant: Option<&'a TenantView>) -> Policy<'a> {
+        Policy::of(tenant, &config.default_join_params, &config.override_join_params)
+    }
+
+    fn of(
+        tenant: Option<&'a TenantView>,
+        global_defaults: &'a [(String, String)],
+        global_overrides: &'a [(String, String)],
     ) -> Policy<'a> {
-        const NONE: &[(String, String)] = &[];
         let (tenant_defaults, tenant_overrides) = match tenant {
             Some(t) => (&t.defaults[..], &t.overrides[..]),
             None => (NONE, NONE),
-        };
-        let (global_defaults, global_overrides) = match call {
-            Call::Create => (&config.default_create_params[..], &config.override_create_params[..]),
-            Call::Join => (&config.default_join_params[..], &config.override_join_params[..]),
         };
         Policy { tenant_defaults, global_defaults, global_overrides, tenant_overrides }
     }
@@ -110,6 +114,70 @@ impl Policy<'_> {
             .or(client.filter(|v| !v.trim().is_empty()))
             .or_else(|| find(self.tenant_defaults))
             .or_else(|| find(self.global_defaults))
+    }
+}
+
+/// What a create sends to its server, and the callbacks the front-end asked for.
+pub struct CreateParams {
+    pub params: ParamList,
+    pub recording_ready_url: Option<String>,
+    /// The front-end's analytics callback (the server is sent Scalelite's own instead, with `URL_HOST`).
+    pub analytics_callback_url: Option<String>,
+}
+
+impl Policy<'_> {
+    /// The parameters of a create: the front-end's under this policy, with the meeting's BBB ID, password and
+    /// voice bridge, the tenant, the server's tag (none if it has none), `MAX_MEETING_DURATION` as a cap, and
+    /// the callbacks taken out (the recording-ready URL is Scalelite's to call; the analytics callback is relayed
+    /// through Scalelite when `URL_HOST` is set).
+    pub fn create_params(
+        &self,
+        client: &[(String, String)],
+        tenant: Option<&TenantView>,
+        meeting: &Meeting,
+        server_tag: Option<&str>,
+        config: &Config,
+    ) -> CreateParams {
+        let mut params = self.apply(ParamList::from_client(client, &config.create_exclude_params));
+        params.set("meetingID", &meeting.bbb_meeting_id);
+        if let Some(password) = &meeting.moderator_pw {
+            params.set("moderatorPW", password);
+        }
+        if let Some(voice_bridge) = &meeting.voice_bridge {
+            params.set("voiceBridge", voice_bridge);
+        }
+        if let Some(tenant) = tenant {
+            params.set("meta_tenant-id", &tenant.id);
+            params.set("meta_tenant-name", &tenant.name);
+        }
+        match server_tag {
+            Some(tag) => params.set(SERVER_TAG, tag),
+            None => {
+                params.remove(SERVER_TAG);
+            }
+        }
+        if config.max_meeting_duration > 0 {
+            let limit = config.max_meeting_duration;
+            let asked: u32 = params.get("duration").and_then(|d| d.trim().parse().ok()).unwrap_or(0);
+            if asked == 0 || asked > limit {
+                params.set("duration", &limit.to_string());
+            }
+        }
+        let recording_ready_url = params
+            .remove("meta_bn-recording-ready-url")
+            .into_iter()
+            .chain(params.remove("meta_bbb-recording-ready-url"))
+            .find(|url| !url.is_empty());
+        params.remove("meta_canvas-recording-ready-url");
+        let analytics_callback_url = params.get("meta_analytics-callback-url").map(String::from);
+        if let (Some(_), Some(host)) = (&analytics_callback_url, &config.url_host) {
+            let host = match tenant {
+                Some(tenant) => format!("{}.{host}", tenant.name),
+                None => host.clone(),
+            };
+            params.set("meta_analytics-callback-url", &format!("https://{host}/bigbluebutton/api/analytics_callback"));
+        }
+        CreateParams { params, recording_ready_url, analytics_callback_url }
     }
 }
 

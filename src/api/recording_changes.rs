@@ -1,11 +1,11 @@
 //! `publishRecordings`, `updateRecordings` and `deleteRecordings`: the index and the files, tenant-scoped.
 //! Record IDs are exact here (a comma list).
 
-use actix_web::HttpResponse;
+use actix_web::{web, HttpResponse};
 
-use crate::api::meetings::xml_response;
 use crate::api::request::ApiCall;
 use crate::app::AppState;
+use crate::bbb::xml;
 use crate::db::models::recording::Recording;
 use crate::db::{self, DbConnection, DbError};
 use crate::error::BbbError;
@@ -58,7 +58,7 @@ fn move_format(store: &Store, publish: bool, format: &str, id: &str) -> Result<(
 }
 
 /// `publishRecordings` (GET): moves the folders between the published and unpublished trees.
-pub async fn publish(state: &AppState, call: ApiCall) -> Result<HttpResponse, BbbError> {
+pub async fn publish(state: web::Data<AppState>, call: ApiCall) -> Result<HttpResponse, BbbError> {
     let ids = record_ids(&call)?;
     let publish = call
         .get("publish")
@@ -71,7 +71,7 @@ pub async fn publish(state: &AppState, call: ApiCall) -> Result<HttpResponse, Bb
     })
     .await?;
     match done {
-        Ok(()) => Ok(xml_response(format!(
+        Ok(()) => Ok(xml::response(format!(
             "<response><returncode>SUCCESS</returncode><published>{publish}</published></response>"
         ))),
         Err(Failure::NotFound) => Err(not_found()),
@@ -107,7 +107,7 @@ fn publish_all(
 }
 
 /// `updateRecordings`: `meta_*` set (or removed when blank) and `protect` on every listed recording.
-pub async fn update(state: &AppState, call: ApiCall) -> Result<HttpResponse, BbbError> {
+pub async fn update(state: web::Data<AppState>, call: ApiCall) -> Result<HttpResponse, BbbError> {
     let ids = record_ids(&call)?;
     let changes: Vec<(String, Option<String>)> = call
         .params
@@ -115,11 +115,11 @@ pub async fn update(state: &AppState, call: ApiCall) -> Result<HttpResponse, Bbb
         .filter_map(|(k, v)| {
             let key = k.strip_prefix("meta_").filter(|key| !key.is_empty())?.to_ascii_lowercase();
             // What XML cannot hold could never be shown: it is not stored either.
-            let value: String = v.chars().filter(|c| crate::bbb::xml::is_xml_char(*c)).collect();
+            let value: String = v.chars().filter(|c| xml::is_xml_char(*c)).collect();
             Some((key, Some(value).filter(|v| !v.trim().is_empty())))
         })
         .collect();
-    if let Some((key, _)) = changes.iter().find(|(key, _)| !crate::bbb::xml::is_name(key)) {
+    if let Some((key, _)) = changes.iter().find(|(key, _)| !xml::is_name(key)) {
         return Err(BbbError::new(
             "invalidMetadataKey",
             format!("meta_{key}: a metadata key must start with a letter and hold only letters, digits, - . _"),
@@ -134,11 +134,11 @@ pub async fn update(state: &AppState, call: ApiCall) -> Result<HttpResponse, Bbb
         Recording::update_metadata(conn, &ids, &changes, protect)
     })
     .await?;
-    Ok(xml_response(format!("<response><returncode>SUCCESS</returncode><updated>{updated}</updated></response>")))
+    Ok(xml::response(format!("<response><returncode>SUCCESS</returncode><updated>{updated}</updated></response>")))
 }
 
 /// `deleteRecordings` (GET): files removed from both trees; the row kept with state `deleted`.
-pub async fn delete(state: &AppState, call: ApiCall) -> Result<HttpResponse, BbbError> {
+pub async fn delete(state: web::Data<AppState>, call: ApiCall) -> Result<HttpResponse, BbbError> {
     let ids = record_ids(&call)?;
     let tenant = call.tenant_id().to_string();
     let store = Store::of(&state.config);
@@ -166,7 +166,7 @@ pub async fn delete(state: &AppState, call: ApiCall) -> Result<HttpResponse, Bbb
     .await?;
     match done {
         Ok(()) => {
-            Ok(xml_response("<response><returncode>SUCCESS</returncode><deleted>true</deleted></response>".into()))
+            Ok(xml::response("<response><returncode>SUCCESS</returncode><deleted>true</deleted></response>".into()))
         }
         Err(Failure::NotFound) => Err(not_found()),
         Err(Failure::Db(e)) => Err(e.into()),
@@ -175,9 +175,4 @@ pub async fn delete(state: &AppState, call: ApiCall) -> Result<HttpResponse, Bbb
             Err(BbbError::internal("Unable to delete recording."))
         }
     }
-}
-
-/// The answer of publish, update and delete while recordings are disabled.
-pub fn disabled() -> HttpResponse {
-    xml_response(crate::bbb::xml::error_document("notFound", "We could not find recordings"))
 }

@@ -1,11 +1,11 @@
 //! `getRecordings`, answered from the index: filters as BBB 2.6+ (meetingID list, recordID prefixes, states,
 //! `meta_*` ANDed, offset/limit with `totalElements`), newest first, scoped to the tenant.
 
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::api::meetings::xml_response;
 use crate::api::request::ApiCall;
 use crate::app::AppState;
+use crate::bbb::xml;
 use crate::db::models::recording::Recording;
 use crate::db::models::token;
 use crate::db::{self, DbError};
@@ -57,7 +57,11 @@ pub fn filter_of(call: &ApiCall) -> Filter {
 }
 
 /// Handles `getRecordings`.
-pub async fn get_recordings(state: &AppState, call: ApiCall, request: &HttpRequest) -> Result<HttpResponse, BbbError> {
+pub async fn get_recordings(
+    state: web::Data<AppState>,
+    call: ApiCall,
+    request: HttpRequest,
+) -> Result<HttpResponse, BbbError> {
     if state.config.get_recordings_api_filtered && call.get("meetingID").is_none() && call.get("recordID").is_none() {
         return Err(BbbError::new("missingParameters", "param meetingID or recordID must be included."));
     }
@@ -77,17 +81,11 @@ pub async fn get_recordings(state: &AppState, call: ApiCall, request: &HttpReque
         Ok((total, page, tokens))
     })
     .await?;
-    let base_url = crate::http::base_url(request);
+    let base_url = crate::http::base_url(&request);
     let how = Presentation {
         base_url: &base_url,
         show_protected: state.config.protected_recordings_enabled,
         tokens: &tokens,
     };
-    Ok(xml_response(recordings_document(&page, &how, paginated.then_some(total))))
-}
-
-/// The answer while recordings are disabled.
-pub fn no_recordings() -> HttpResponse {
-    let how = Presentation { base_url: "", show_protected: false, tokens: &Tokens::new() };
-    xml_response(recordings_document(&[], &how, None))
+    Ok(xml::response(recordings_document(&page, &how, paginated.then_some(total))))
 }

@@ -1,4 +1,5 @@
-//! What every checked BBB API call goes through: the tenant (first host label or path prefix), the
+//! What every checked BBB API call goes through, as the `ApiCall` extractor: the call's row of the table (method),
+//! the body (read within its bounds), a switched-off feature's stand-in answer, the tenant (first host label or path prefix), the
 //! checksum (raw query as sent; for form POSTs with no query, the body or BBB's sorted form of it, and the empty
 //! string only when `CHECKSUM_EMPTY_FORM_ALLOWED` is set), the content type, and the decoded parameters: those
 //! of the signed part only.
@@ -6,9 +7,12 @@
 use std::sync::Arc;
 
 use actix_web::http::{header, Method};
-use actix_web::HttpRequest;
+use actix_web::{dev, web, FromRequest, HttpRequest};
 use bytes::Bytes;
+use futures_util::future::LocalBoxFuture;
 
+use super::calls::{BodyKind, Call};
+use super::stand_ins::stand_in;
 use crate::app::AppState;
 use crate::bbb::checksum::{self, ChecksumError};
 use crate::bbb::params::encode_query;
@@ -17,25 +21,20 @@ use crate::db::models::tenant_setting::TenantSetting;
 use crate::db::{self, DbError};
 use crate::error::BbbError;
 use crate::http::host_label;
+use crate::metrics::METRICS;
 use crate::pool::TenantView;
 use crate::secret::Secret;
 
-/// What a POST body may be.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BodyKind {
-    /// `application/x-www-form-urlencoded` or `multipart/form-data`.
-    Form,
-    /// `application/xml`, `text/xml`, `application/x-xml`.
-    Xml,
-}
-
-/// A checked call.
+/// A checked call: the extractor of every BBB API handler.
 #[derive(Debug)]
 pub struct ApiCall {
+    pub call: Call,
     /// Decoded parameters: the query's, then the form body's.
     pub params: Vec<(String, String)>,
     /// The body of an XML POST.
     pub xml_body: Option<Bytes>,
+    /// The body as it came (a multipart upload's, for one).
+    pub body: Bytes,
     pub tenant: Option<Arc<TenantView>>,
     /// The secret that signed the call.
     pub secret: Secret,
@@ -138,15 +137,53 @@ fn verify(
     signed
 }
 
+/// The largest body of a BBB API call (a form, a create's XML, a text track).
+pub const MAX_BODY: usize = 1 << 20;
+
+impl FromRequest for ApiCall {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<ApiCall, actix_web::Error>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut dev::Payload) -> Self::Future {
+        let request = request.clone();
+        let payload = payload.take();
+        Box::pin(async move { receive(request, payload).await })
+    }
+}
+
+/// Receives a call of the resource's row (its `Call` is the resource's data): refuses what the row does not
+/// take, reads the body, answers a switched-off feature with its stand-in, and checks the rest.
+async fn receive(request: HttpRequest, payload: dev::Payload) -> Result<ApiCall, actix_web::Error> {
+    let (Some(call), Some(state)) = (request.app_data::<Call>().copied(), request.app_data::<web::Data<AppState>>())
+    else {
+        return Err(BbbError::internal("The call is not routed.").into());
+    };
+    let path_tenant = request.match_info().get("tenant");
+    let spec = call.spec();
+    if (path_tenant.is_some() && !state.config.multitenancy_enabled) || !spec.methods.allow(request.method()) {
+        return Err(BbbError::unsupported_request().into());
+    }
+    let body = crate::request_body::read(payload, MAX_BODY, state.config.request_body_timeout)
+        .await
+        .map_err(BbbError::from)?;
+    if let Some(answer) = stand_in(call, &state.config) {
+        return Err(actix_web::error::InternalError::from_response("switched off", answer).into());
+    }
+    let checked = check(call, &request, body, state, path_tenant, spec.bodies).await?;
+    METRICS.tenant_requests.with_label_values(&[checked.tenant.as_ref().map_or("", |t| t.name.as_str())]).inc();
+    Ok(checked)
+}
+
 /// Checks a call: tenant, checksum, content type; and decodes its parameters.
-pub async fn check(
-    call: &str,
+async fn check(
+    call: Call,
     request: &HttpRequest,
     body: Bytes,
     state: &AppState,
     path_tenant: Option<&str>,
     accepts: &[BodyKind],
 ) -> Result<ApiCall, BbbError> {
+    let name = call.spec().name;
     let tenant =
         if state.config.multitenancy_enabled { Some(tenant(request, state, path_tenant).await?) } else { None };
     let kind = if request.method() == Method::POST && !body.is_empty() { Some(body_kind(request)) } else { None };
@@ -164,8 +201,8 @@ pub async fn check(
         Some(tenant) => &tenant.secrets,
         None => &state.secrets,
     };
-    let index = verify(call, request, form_body, &form_params, secrets, state).map_err(|e| {
-        log::debug!("{call}: checksum refused: {e}");
+    let index = verify(name, request, form_body, &form_params, secrets, state).map_err(|e| {
+        log::debug!("{name}: checksum refused: {e}");
         BbbError::checksum()
     })?;
     if let Some(kind) = kind {
@@ -185,9 +222,9 @@ pub async fn check(
     if params.iter().any(|(k, v)| k.contains('\0') || v.contains('\0')) {
         return Err(BbbError::new("paramError", "A parameter holds a NUL character."));
     }
-    let xml_body = (kind == Some(Some(BodyKind::Xml))).then_some(body);
+    let xml_body = (kind == Some(Some(BodyKind::Xml))).then(|| body.clone());
     let secret = secrets[index].clone();
-    Ok(ApiCall { params, xml_body, tenant, secret })
+    Ok(ApiCall { call, params, xml_body, body, tenant, secret })
 }
 
 #[cfg(test)]

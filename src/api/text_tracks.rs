@@ -1,7 +1,7 @@
 //! `getRecordingTextTracks` and `putRecordingTextTrack` (JSON, as BBB answers them) on the captions kept in a
 //! recording's presentation folder; tenant-scoped. An upload is stored at once (BBB converts it later).
 
-use actix_web::HttpResponse;
+use actix_web::{web, HttpRequest, HttpResponse};
 use bytes::Bytes;
 use serde_json::{json, Value};
 
@@ -35,17 +35,22 @@ fn presentation_folder(state: &AppState, recording: &Recording) -> std::path::Pa
 }
 
 /// `getRecordingTextTracks`: the tracks of one recording, with URLs under this Scalelite.
-pub async fn get_text_tracks(state: &AppState, call: ApiCall, base_url: &str) -> Result<HttpResponse, BbbError> {
+pub async fn get_text_tracks(
+    state: web::Data<AppState>,
+    call: ApiCall,
+    request: HttpRequest,
+) -> Result<HttpResponse, BbbError> {
+    let base_url = crate::http::base_url(&request);
     let record_id = call
         .get("recordID")
         .map(str::trim)
         .filter(|id| !id.is_empty())
         .ok_or_else(|| BbbError::new("missingParamRecordID", "You must specify a recordID."))?
         .to_string();
-    let Some(recording) = recording(state, &call, &record_id).await? else {
+    let Some(recording) = recording(&state, &call, &record_id).await? else {
         return Ok(failed("noRecordings", format!("No recording found for {record_id}")));
     };
-    let entries = captions::read(&presentation_folder(state, &recording));
+    let entries = captions::read(&presentation_folder(&state, &recording));
     if entries.is_empty() {
         return Ok(failed("noCaptionsFound", format!("No captions found for {record_id}")));
     }
@@ -79,10 +84,9 @@ async fn uploaded_file(content_type: &str, body: Bytes) -> Option<Bytes> {
 
 /// `putRecordingTextTrack` (multipart POST): stores the `file` field as the recording's track for `lang`.
 pub async fn put_text_track(
-    state: &AppState,
+    state: web::Data<AppState>,
     call: ApiCall,
-    content_type: &str,
-    body: Bytes,
+    request: HttpRequest,
 ) -> Result<HttpResponse, BbbError> {
     let param = |key: &str| call.get(key).map(str::trim).filter(|v| !v.is_empty()).map(String::from);
     let (Some(record_id), Some(kind), Some(lang)) = (param("recordID"), param("kind"), param("lang")) else {
@@ -99,14 +103,15 @@ pub async fn put_text_track(
         return Ok(failed("invalidLang", format!("Malformed lang param, received={lang}")));
     }
     let label = param("label").unwrap_or_else(|| lang.clone());
-    let Some(recording) = recording(state, &call, &record_id).await? else {
+    let Some(recording) = recording(&state, &call, &record_id).await? else {
         return Ok(failed("noRecordings", format!("No recording was found for {record_id}")));
     };
-    let file = uploaded_file(content_type, body).await.unwrap_or_default();
+    let content_type = request.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let file = uploaded_file(content_type, call.body.clone()).await.unwrap_or_default();
     if file.iter().all(u8::is_ascii_whitespace) {
         return Ok(failed("empty_uploaded_text_track", "Empty uploaded text track.".to_string()));
     }
-    let folder = presentation_folder(state, &recording);
+    let folder = presentation_folder(&state, &recording);
     let text = String::from_utf8_lossy(&file).into_owned();
     let stored = actix_web::web::block(move || captions::store(&folder, &kind, &lang, &label, &text))
         .await
@@ -119,9 +124,4 @@ pub async fn put_text_track(
         }
     };
     Ok(json_response(json!({"returncode": returncode, "recordId": record_id, "messageKey": key, "message": message})))
-}
-
-/// The answer while recordings are disabled.
-pub fn disabled() -> HttpResponse {
-    failed("noRecordings", "Recordings are disabled.".to_string())
 }

@@ -12,9 +12,9 @@ use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
 use crate::actors::messages::ImportNow;
-use crate::api::meetings::xml_response;
 use crate::app::AppState;
 use crate::bbb::checksum::{self, Algorithm};
+use crate::bbb::xml;
 use crate::error::BbbError;
 use crate::secret::Secret;
 
@@ -86,7 +86,7 @@ pub async fn upload_recording(request: HttpRequest, payload: web::Payload, state
         Ok(()) => {
             state.recordings.do_send(ImportNow);
             log::info!("recording {record_id} received over HTTP");
-            xml_response(format!(
+            xml::response(format!(
                 "<response><returncode>SUCCESS</returncode><recordID>{record_id}</recordID><received>true</received></response>"
             ))
         }

@@ -10,6 +10,11 @@ use std::fmt::Write;
 /// The content type of BBB's XML answers; some client libraries insist on `text/xml`.
 pub const CONTENT_TYPE: &str = "text/xml; charset=utf-8";
 
+/// An HTTP answer carrying an XML document, as bbb-web sends one (never cached).
+pub fn response(body: String) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().content_type(CONTENT_TYPE).insert_header(("Cache-Control", "no-cache")).body(body)
+}
+
 /// Whether XML 1.0 can hold this character at all (controls other than tab and line ends, U+FFFE and U+FFFF
 /// cannot, even escaped).
 pub fn is_xml_char(c: char) -> bool {

@@ -1,6 +1,5 @@
 //! Recordings: reading BBB's `metadata.xml`, indexing it, and answering the recording calls from the index.
 
-pub mod callback;
 pub mod captions;
 pub mod importer;
 pub mod metadata;

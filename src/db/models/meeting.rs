@@ -95,6 +95,12 @@ impl Meeting {
         Ok(meetings::table.filter(meetings::server_id.eq(server_id)).count().get_result(conn)?)
     }
 
+    /// How many meetings each tenant has (tenant id, count); `""` for meetings of no tenant.
+    pub fn count_per_tenant(conn: &mut DbConnection) -> Result<Vec<(String, i64)>, DbError> {
+        use diesel::dsl::count_star;
+        Ok(meetings::table.group_by(meetings::tenant_id).select((meetings::tenant_id, count_star())).load(conn)?)
+    }
+
     /// The meeting of a tenant with this ID.
     pub fn find(conn: &mut DbConnection, tenant_id: &str, meeting_id: &str) -> Result<Option<Meeting>, DbError> {
         Ok(meetings::table.find((tenant_id, meeting_id)).select(Meeting::as_select()).first(conn).optional()?)

@@ -4,12 +4,10 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use diesel::dsl::count_star;
-use diesel::prelude::*;
 
 use crate::app::AppState;
+use crate::db::models::meeting::Meeting;
 use crate::db::models::server::Server;
-use crate::db::schema::meetings;
 use crate::db::{self, DbError};
 use crate::metrics::METRICS;
 use crate::recordings::importer::waiting;
@@ -28,9 +26,7 @@ async fn read_gauges(state: &AppState) -> Result<(), DbError> {
     let spool = state.config.recording_spool_dir.clone();
     let (servers, per_tenant, backlog) = db::run(&state.pool, move |conn| -> Result<_, DbError> {
         let servers = Server::all(conn)?;
-        let per_tenant: Vec<(String, i64)> =
-            meetings::table.group_by(meetings::tenant_id).select((meetings::tenant_id, count_star())).load(conn)?;
-        Ok((servers, per_tenant, waiting(&spool).len()))
+        Ok((servers, Meeting::count_per_tenant(conn)?, waiting(&spool).len()))
     })
     .await?;
     let m = &*METRICS;
