@@ -26,6 +26,8 @@ pub struct Metrics {
     pub server_online: IntGaugeVec,
     pub server_state: IntGaugeVec,
     pub server_load: GaugeVec,
+    pub server_forecast_load: GaugeVec,
+    pub server_users_in_flight: IntGaugeVec,
     pub server_meetings: IntGaugeVec,
     pub server_users: IntGaugeVec,
     pub server_videos: IntGaugeVec,
@@ -53,6 +55,10 @@ fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntC
 
 fn gauge(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
     register(registry, IntGaugeVec::new(Opts::new(name, help), labels).unwrap_or_else(|_| unreachable!()))
+}
+
+fn float_gauge(registry: &Registry, name: &str, help: &str) -> GaugeVec {
+    register(registry, GaugeVec::new(Opts::new(name, help), &["server"]).unwrap_or_else(|_| unreachable!()))
 }
 
 fn histogram(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> HistogramVec {
@@ -134,13 +140,21 @@ impl Metrics {
                 "1 for the server's administrative state",
                 &["server", "state"],
             ),
-            server_load: register(
+            server_load: float_gauge(
                 &r,
-                GaugeVec::new(
-                    Opts::new("scalelite_server_load", "The server's load as placement sees it (users, weighted)"),
-                    &["server"],
-                )
-                .unwrap_or_else(|_| unreachable!()),
+                "scalelite_server_load",
+                "The server's load as placement uses it now (users, weighted, multiplier applied)",
+            ),
+            server_forecast_load: float_gauge(
+                &r,
+                "scalelite_server_forecast_load",
+                "The server's meetings' weights now: measured users, users still expected, weighted streams",
+            ),
+            server_users_in_flight: gauge(
+                &r,
+                "scalelite_server_users_in_flight",
+                "Joins redirected to the server that no poll has seen yet",
+                &["server"],
             ),
             server_meetings: gauge(
                 &r,

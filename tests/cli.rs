@@ -9,6 +9,7 @@ use std::process::Stdio;
 
 use common::{cli, cli_with, fails, ok, scalelite, send, sign, Backend, TestApp, TestDb, SECRET};
 use scalelite::bbb::checksum::Algorithm;
+use scalelite::db::models::server_figures::ServerFigures;
 use serde_json::Value;
 
 /// The id printed by `add` (`OK\nid: …`).
@@ -325,12 +326,38 @@ fn status_prints_a_table_sorted_by_host(backend: Backend) {
     let header: Vec<&str> = lines[0].split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
     assert_eq!(
         header,
-        ["HOSTNAME", "STATE", "STATUS", "MEETINGS", "USERS", "LARGEST MEETING", "VIDEOS", "LOAD", "BBB VERSION", "TAG"]
+        [
+            "HOSTNAME",
+            "STATE",
+            "STATUS",
+            "MEETINGS",
+            "USERS",
+            "IN FLIGHT",
+            "LARGEST MEETING",
+            "VIDEOS",
+            "FORECAST",
+            "LOAD",
+            "BBB VERSION",
+            "TAG"
+        ]
     );
     let first: Vec<&str> = lines[1].split_whitespace().collect();
     assert_eq!(first, ["alpha.example.com", "enabled", "offline", "0", "0", "0", "0", "unavailable", "east"]);
     let second: Vec<&str> = lines[2].split_whitespace().collect();
     assert_eq!(second, ["zeta.example.com", "disabled", "offline", "0", "0", "0", "0", "unavailable"], "{table}");
+
+    // What the instance that polls saw between polls: joins in flight, the forecast, the load placement uses.
+    let seen = ServerFigures {
+        server_id: id,
+        users_in_flight: 7,
+        forecast_load: 31.25,
+        placement_load: Some(62.5),
+        updated_at: 0,
+    };
+    ServerFigures::store(&mut common::connect(&db), &[seen]).unwrap();
+    let table = ok(cli(&db, &["status"]));
+    let first: Vec<&str> = table.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!(first, ["alpha.example.com", "enabled", "offline", "0", "0", "7", "0", "0", "31.2", "62.5", "east"]);
 }
 
 fn tenants_need_multitenancy(backend: Backend) {

@@ -3,6 +3,7 @@
 //! spool. Their messages are in [`messages`].
 
 pub mod cycle;
+pub mod join_sync;
 pub mod messages;
 pub mod recordings;
 pub mod scheduler;

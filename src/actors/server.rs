@@ -4,7 +4,7 @@
 //!
 //! Polls of one server never overlap; each server has its own actor, so a hanging server delays no other.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use actix::prelude::*;
@@ -13,13 +13,14 @@ use crate::metrics::METRICS;
 
 use super::cycle::Cycle;
 use super::messages::{Configure, LoadReport, PollNow, Retire};
-use crate::balancer;
 use crate::balancer::health::{Health, Transition};
+use crate::balancer::{self, MeetingFigures};
 use crate::bbb::client::CallError;
 use crate::bbb::meetings::{parse_get_meetings, parse_version, ListedMeeting};
 use crate::context::Deps;
 use crate::db::blocking;
 use crate::db::models::meeting::Meeting;
+use crate::db::models::meeting_history::MeetingHistory;
 use crate::db::models::server::{PollRecord, Server, ServerState};
 use crate::db::{now_ms, DbError};
 use crate::pool::ServerView;
@@ -41,6 +42,8 @@ pub struct ServerActor {
     polls_since_version: u32,
     /// The tenants whose users this server's last poll reported (metric labels to clear next time).
     tenants_reported: Vec<String>,
+    /// The peak users of each meeting listed at the last successful poll (its session's, for the history).
+    peaks: HashMap<String, u32>,
 }
 
 impl ServerActor {
@@ -55,6 +58,7 @@ impl ServerActor {
             poll_number: 0,
             polls_since_version: VERSION_EVERY,
             tenants_reported: Vec::new(),
+            peaks: HashMap::new(),
         }
     }
 
@@ -74,8 +78,9 @@ impl ServerActor {
         let want_version = self.server.bbb_version.is_none() || self.polls_since_version >= VERSION_EVERY;
         let server_id = self.server.id.clone();
         METRICS.actor_in_flight.with_label_values(&["server_poll"]).inc();
+        let poll_started = std::time::Instant::now();
         let fetch = async move {
-            let started = std::time::Instant::now();
+            let started = poll_started;
             let target = view.target();
             let listed = match client.fetch(&target, "getMeetings", &[], None, None).await {
                 Ok(text) => parse_get_meetings(&text, now_ms()),
@@ -89,14 +94,15 @@ impl ServerActor {
             (listed, version)
         };
         ctx.spawn(
-            fetch.into_actor(self).then(|(listed, version), act, _| act.record(listed, version).into_actor(act)).map(
-                |(), act, ctx| {
+            fetch
+                .into_actor(self)
+                .then(move |(listed, version), act, _| act.record(listed, version, poll_started).into_actor(act))
+                .map(|(), act, ctx| {
                     METRICS.actor_in_flight.with_label_values(&["server_poll"]).dec();
                     if act.polls.finish(()) {
                         act.poll(ctx);
                     }
-                },
-            ),
+                }),
         );
     }
 
@@ -135,14 +141,28 @@ impl ServerActor {
         }
     }
 
+    /// Keeps the peak users of each meeting listed; returns the peaks of those this poll no longer lists (their
+    /// session ended), for the history.
+    fn track_peaks(&mut self, listed: &[(String, MeetingFigures)]) -> Vec<(String, u32)> {
+        let mut peaks = HashMap::with_capacity(listed.len());
+        for (meeting, figures) in listed {
+            let earlier = self.peaks.remove(meeting).unwrap_or(0);
+            peaks.insert(meeting.clone(), earlier.max(figures.participants));
+        }
+        let ended = std::mem::replace(&mut self.peaks, peaks);
+        ended.into_iter().filter(|(_, peak)| *peak > 0).collect()
+    }
+
     /// Applies a poll's outcome: health, database, scheduler. Returns when all is recorded.
     fn record(
         &mut self,
         listed: Result<Vec<ListedMeeting>, CallError>,
         version: Option<String>,
+        started: std::time::Instant,
     ) -> impl std::future::Future<Output = ()> + 'static {
         self.report_tenant_users(listed.as_deref().unwrap_or(&[]));
-        let config = &self.deps.config;
+        let deps = self.deps.clone();
+        let config = &deps.config;
         let success = listed.is_ok();
         if let Err(e) = &listed {
             log::warn!("poll of server {} failed: {e}", self.server.id);
@@ -175,7 +195,13 @@ impl ServerActor {
             videos: count(listed.iter().map(|m| m.figures.videos as usize).sum()),
             bbb_version: version,
         };
-        let seen: HashSet<String> = listed.into_iter().map(|m| m.meeting_id).collect();
+        let meetings: Vec<(String, MeetingFigures)> = listed.into_iter().map(|m| (m.meeting_id, m.figures)).collect();
+        let ended_peaks = if success { self.track_peaks(&meetings) } else { Vec::new() };
+        if transition == Transition::WentOffline {
+            self.peaks.clear();
+        }
+        let seen: HashSet<String> = meetings.iter().map(|(id, _)| id.clone()).collect();
+        let meetings = success.then_some(meetings);
         let went_offline = transition == Transition::WentOffline;
         let empty = success && seen.is_empty();
         let id = self.server.id.clone();
@@ -193,6 +219,9 @@ impl ServerActor {
                 let mut conn = db.get()?;
                 Server::record_poll(&mut conn, &id, &record)?;
                 let now = now_ms();
+                for (meeting, peak) in &ended_peaks {
+                    MeetingHistory::record(&mut conn, meeting, *peak, now)?;
+                }
                 let forgotten = if went_offline {
                     Meeting::take_all_on_server(&mut conn, &id)?
                 } else if success {
@@ -223,7 +252,7 @@ impl ServerActor {
                 Err(e) => log::error!("recording the poll of server {id_} failed: {e}", id_ = server.id),
             }
             // Awaited, so that a PollNow answers only once the scheduler knows the outcome.
-            let _ = reports.send(LoadReport { server_id: report_id, online, load, seen }).await;
+            let _ = reports.send(LoadReport { server_id: report_id, online, load, started, meetings }).await;
         }
     }
 }

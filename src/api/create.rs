@@ -10,9 +10,37 @@ use crate::api::placement::locate;
 use crate::api::policy::{CreateParams, Policy};
 use crate::api::request::ApiCall;
 use crate::app::AppState;
+use crate::balancer::forecast::{self, Forecast};
 use crate::balancer::TagRequest;
 use crate::callbacks;
+use crate::db;
+use crate::db::models::meeting_history::MeetingHistory;
 use crate::error::BbbError;
+
+/// The users a create says its meeting will have: `meta_bbb-meeting-size-hint` (the hint other load balancers
+/// read), else `maxParticipants`.
+fn size_hint(call: &ApiCall) -> Option<u32> {
+    let number = |key: &str| call.get(key).and_then(|v| v.trim().parse::<u32>().ok()).filter(|n| *n > 0);
+    number("meta_bbb-meeting-size-hint").or_else(|| number("maxParticipants"))
+}
+
+/// What the meeting is expected to reach: its size hint, else the mean peak of its earlier sessions, else the
+/// default (`balancer::forecast::prior`).
+async fn prior(state: &AppState, call: &ApiCall, meeting_id: &str) -> Forecast {
+    let weights = state.config.load_weights();
+    let hint = size_hint(call);
+    if hint.is_some() {
+        return forecast::prior(&weights, hint, None);
+    }
+    let bbb_meeting_id = call.bbb_meeting_id(meeting_id);
+    let history = db::run(&state.pool, move |conn| MeetingHistory::mean_peak(conn, &bbb_meeting_id)).await;
+    // The forecast only steers placement: without the history, the meeting is placed all the same.
+    let history = history.unwrap_or_else(|e| {
+        log::warn!("the history of meeting {meeting_id} is not known: {e}");
+        None
+    });
+    forecast::prior(&weights, None, history)
+}
 
 /// Handles `create`.
 pub async fn create(state: web::Data<AppState>, call: ApiCall) -> Result<HttpResponse, BbbError> {
@@ -20,7 +48,8 @@ pub async fn create(state: web::Data<AppState>, call: ApiCall) -> Result<HttpRes
     let config = &state.config;
     let policy = Policy::create(config, call.tenant.as_deref());
     let tag = TagRequest::parse(policy.server_tag(call.get("meta_server-tag")));
-    let meeting = locate(&state, &call, &meeting_id, tag).await?;
+    let prior = prior(&state, &call, &meeting_id).await;
+    let meeting = locate(&state, &call, &meeting_id, tag, prior).await?;
     let meeting = Arc::new(meeting);
     state.shared.remember(meeting.clone());
     let server = server_of(&state, &meeting.server_id)

@@ -1,8 +1,10 @@
-//! `join` (GET only): a 302 to the meeting's server, signed with that server's secret. The hot path: no
-//! database write, and no database read while the meeting is cached.
+//! `join` (GET only): a 302 to the meeting's server, signed with that server's secret, and the user counted in
+//! that server's load at once. The hot path: no database write, and no database read while the meeting is
+//! cached.
 
 use actix_web::{web, HttpResponse};
 
+use crate::actors::messages::Joined;
 use crate::api::meetings::{find_with_server, not_found};
 use crate::api::policy::{ParamList, Policy};
 use crate::api::request::ApiCall;
@@ -23,6 +25,8 @@ pub async fn join(state: web::Data<AppState>, call: ApiCall) -> Result<HttpRespo
     params.set("meetingID", &meeting.bbb_meeting_id);
     let location = signed_url(&server.target(), "join", &params.pairs());
     log::debug!("join of meeting {} goes to server {}", meeting.meeting_id, server.id);
+    // A user about to arrive: counted in the server's load at once (a message, no database write).
+    state.scheduler.do_send(Joined { server_id: server.id.clone(), bbb_meeting_id: meeting.bbb_meeting_id.clone() });
     Ok(HttpResponse::Found()
         .insert_header(("Location", location))
         .insert_header(("Cache-Control", "no-cache"))

@@ -11,6 +11,7 @@ use crate::actors::messages::{Place, Reload, Unreserve};
 use crate::api::meetings::server_of;
 use crate::api::request::ApiCall;
 use crate::app::AppState;
+use crate::balancer::forecast::Forecast;
 use crate::balancer::{PlaceError, TagRequest};
 use crate::db::models::meeting::{Meeting, Placement};
 use crate::db::models::server::ServerState;
@@ -82,9 +83,15 @@ const MAX_STALE_PLACEMENTS: u32 = 3;
 ///
 /// A new meeting costs one database call: the server is chosen (and reserved) first, then the meeting is
 /// inserted (a meeting this instance saw recently is looked up first, as it most likely exists). An existing
-/// meeting gives its reservation back and keeps its server, unless that server can no longer take it, or the
+/// meeting gives its placement back and keeps its server, unless that server can no longer take it, or the
 /// meeting expired; then it is placed again.
-pub async fn locate(state: &AppState, call: &ApiCall, meeting_id: &str, tag: TagRequest) -> Result<Meeting, BbbError> {
+pub async fn locate(
+    state: &AppState,
+    call: &ApiCall,
+    meeting_id: &str,
+    tag: TagRequest,
+    prior: Forecast,
+) -> Result<Meeting, BbbError> {
     let bbb_meeting_id = call.bbb_meeting_id(meeting_id);
     let ttl = state.config.default_meeting_ttl.as_millis() as i64;
     let mut replace: Option<Meeting> = None;
@@ -94,7 +101,7 @@ pub async fn locate(state: &AppState, call: &ApiCall, meeting_id: &str, tag: Tag
     loop {
         let placed = state
             .scheduler
-            .send(Place { tag: tag.clone(), bbb_meeting_id: bbb_meeting_id.clone() })
+            .send(Place { tag: tag.clone(), bbb_meeting_id: bbb_meeting_id.clone(), prior })
             .await
             .map_err(|_| BbbError::internal("The scheduler is unavailable."))?;
         let server_id = match placed {

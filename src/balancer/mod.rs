@@ -1,14 +1,15 @@
 //! Load and placement, as pure functions: no I/O, no clock, no database.
 //!
 //! Load is counted in users: a meeting weighs its participants plus weighted video and voice streams
-//! (breakout rooms count like any meeting). A young meeting weighs at least a reservation that decays
-//! linearly from `LOAD_MIN_USER_COUNT` to zero over `LOAD_JOIN_BUFFER_TIME`, so that users about to join are
-//! counted before they arrive. A server's load is the sum of its meetings' weights times its load multiplier.
-//! A new meeting is placed on the least-loaded candidate, following Ruby Scalelite's `meta_server-tag` rules.
-//! The pure state machines beside it: a server's [`health`] and its [`reservations`].
+//! (breakout rooms count like any meeting). A young meeting weighs its [`forecast`] — the users it is expected
+//! to reach, fading into its measured users as it matures — and every join redirected counts at once, before a
+//! poll sees it: the [`ledger`] keeps both. A server's load is the sum of its meetings' weights times its load
+//! multiplier. A new meeting is placed on the least-loaded candidate, following Ruby Scalelite's
+//! `meta_server-tag` rules. Beside them, the pure state machine of a server's [`health`].
 
+pub mod forecast;
 pub mod health;
-pub mod reservations;
+pub mod ledger;
 
 use std::time::Duration;
 
@@ -23,6 +24,10 @@ pub struct LoadWeights {
     pub video: f64,
     /// Extra weight of one user in voice (`LOAD_VOICE_WEIGHT`).
     pub voice: f64,
+    /// How long a meeting's users keep arriving at their current rate (`LOAD_ARRIVAL_TIME`).
+    pub arrival_time: Duration,
+    /// The largest size hint taken from a create (`LOAD_SIZE_HINT_MAX`).
+    pub size_hint_max: f64,
 }
 
 /// What a poll tells about one meeting.
@@ -35,24 +40,14 @@ pub struct MeetingFigures {
     pub age: Duration,
 }
 
-/// The reservation of a meeting of this age: `min_users`, decaying linearly to 0 over the join buffer.
-pub fn reservation(weights: &LoadWeights, age: Duration) -> f64 {
-    let buffer = weights.join_buffer.as_secs_f64();
-    if buffer <= 0.0 || age.as_secs_f64() >= buffer {
-        return 0.0;
-    }
-    weights.min_users * (1.0 - age.as_secs_f64() / buffer)
-}
-
-/// The weight of one meeting.
+/// The measured weight of one meeting: its users and weighted streams.
 pub fn meeting_load(weights: &LoadWeights, meeting: &MeetingFigures) -> f64 {
-    let used = f64::from(meeting.participants)
+    f64::from(meeting.participants)
         + weights.video * f64::from(meeting.videos)
-        + weights.voice * f64::from(meeting.voice_participants);
-    used.max(reservation(weights, meeting.age))
+        + weights.voice * f64::from(meeting.voice_participants)
 }
 
-/// The load of a server: its meetings' weights times its multiplier.
+/// The measured load of a server, as a poll shows it: its meetings' weights times its multiplier.
 pub fn server_load<'a>(
     weights: &LoadWeights,
     meetings: impl IntoIterator<Item = &'a MeetingFigures>,
@@ -91,7 +86,7 @@ impl TagRequest {
 pub struct Candidate<'a> {
     pub id: &'a str,
     pub tag: Option<&'a str>,
-    /// Polled load plus reservations, multiplier applied.
+    /// The load placement uses (multiplier applied).
     pub load: f64,
 }
 
@@ -137,12 +132,22 @@ pub fn choose<'a>(candidates: &[Candidate<'a>], request: &TagRequest) -> Result<
     least(&|c| c.tag.is_none()).ok_or(PlaceError::NoServers)
 }
 
+/// The settings' defaults, for the tests of the balancer.
+#[cfg(test)]
+pub(crate) const TEST_WEIGHTS: LoadWeights = LoadWeights {
+    min_users: 15.0,
+    join_buffer: Duration::from_secs(15 * 60),
+    video: 1.0,
+    voice: 0.0,
+    arrival_time: Duration::from_secs(90),
+    size_hint_max: 300.0,
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const WEIGHTS: LoadWeights =
-        LoadWeights { min_users: 15.0, join_buffer: Duration::from_secs(15 * 60), video: 1.0, voice: 0.5 };
+    const WEIGHTS: LoadWeights = LoadWeights { voice: 0.5, ..TEST_WEIGHTS };
 
     fn old(participants: u32, videos: u32, voice: u32) -> MeetingFigures {
         MeetingFigures { participants, videos, voice_participants: voice, age: Duration::from_secs(3600) }
@@ -153,19 +158,6 @@ mod tests {
         assert_eq!(meeting_load(&WEIGHTS, &old(10, 2, 4)), 10.0 + 2.0 + 2.0);
         assert_eq!(server_load(&WEIGHTS, &[old(10, 0, 0), old(5, 0, 0)], 2.0), 30.0);
         assert_eq!(server_load(&WEIGHTS, &[], 2.0), 0.0);
-    }
-
-    #[test]
-    fn young_meetings_weigh_a_decaying_reservation_at_least() {
-        let new = MeetingFigures { age: Duration::ZERO, ..old(0, 0, 0) };
-        assert_eq!(meeting_load(&WEIGHTS, &new), 15.0);
-        let half = MeetingFigures { age: Duration::from_secs(450), ..old(2, 0, 0) };
-        assert_eq!(meeting_load(&WEIGHTS, &half), 7.5);
-        let busy = MeetingFigures { age: Duration::ZERO, ..old(40, 0, 0) };
-        assert_eq!(meeting_load(&WEIGHTS, &busy), 40.0);
-        assert_eq!(reservation(&WEIGHTS, Duration::from_secs(15 * 60)), 0.0);
-        let no_buffer = LoadWeights { join_buffer: Duration::ZERO, ..WEIGHTS };
-        assert_eq!(reservation(&no_buffer, Duration::ZERO), 0.0);
     }
 
     #[test]
@@ -221,19 +213,19 @@ mod tests {
     }
 
     #[test]
-    fn reservations_spread_a_burst_evenly() {
-        // 300 placements on 3 equal servers, each placement reserving a fresh meeting's weight.
+    fn placed_meetings_spread_a_burst_evenly() {
+        // 300 placements on 3 equal servers, each weighing its prior in the ledger at once.
         let ids = ["s1", "s2", "s3"];
-        let mut loads = [0.0f64; 3];
-        let mut counts = [0u32; 3];
-        for _ in 0..300 {
+        let mut ledger = ledger::Ledger::default();
+        let prior = forecast::prior(&WEIGHTS, None, None);
+        for n in 0..300 {
+            let loads = ledger.servers(0.0, &WEIGHTS);
             let candidates: Vec<Candidate<'_>> =
-                ids.iter().zip(loads).map(|(id, load)| Candidate { id, tag: None, load }).collect();
+                ids.iter().map(|id| Candidate { id, tag: None, load: loads.get(id).map_or(0.0, |s| s.load) }).collect();
             let chosen = choose(&candidates, &TagRequest::default()).unwrap();
-            let i = ids.iter().position(|id| *id == chosen).unwrap();
-            loads[i] += reservation(&WEIGHTS, Duration::ZERO);
-            counts[i] += 1;
+            ledger.place(format!("m{n}"), chosen.to_string(), 0.0, prior, &WEIGHTS);
         }
-        assert_eq!(counts, [100, 100, 100]);
+        let counts: Vec<f64> = ids.iter().map(|id| ledger.servers(0.0, &WEIGHTS)[id].load / 15.0).collect();
+        assert_eq!(counts, [100.0, 100.0, 100.0]);
     }
 }

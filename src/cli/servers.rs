@@ -9,6 +9,7 @@ use crate::bbb::client::BbbClient;
 use crate::config::Config;
 use crate::db::models::meeting::Meeting;
 use crate::db::models::server::{Server, ServerState};
+use crate::db::models::server_figures::ServerFigures;
 use crate::db::DbConnection;
 
 pub(super) fn run(config: &Config, command: ServersCommand) -> Result<(), Failure> {
@@ -189,23 +190,43 @@ fn sync_file(
 pub(super) fn status(config: &Config) -> Result<(), Failure> {
     let mut conn = connect(config)?;
     let mut all = Server::all(&mut conn)?;
+    let figures: std::collections::HashMap<String, ServerFigures> =
+        ServerFigures::all(&mut conn)?.into_iter().map(|f| (f.server_id.clone(), f)).collect();
     let host =
         |s: &Server| url::Url::parse(&s.url).ok().and_then(|u| u.host_str().map(String::from)).unwrap_or_default();
     all.sort_by_key(|s| (host(s), s.id.clone()));
-    let header =
-        ["HOSTNAME", "STATE", "STATUS", "MEETINGS", "USERS", "LARGEST MEETING", "VIDEOS", "LOAD", "BBB VERSION", "TAG"];
-    let rows: Vec<[String; 10]> = all
+    let header = [
+        "HOSTNAME",
+        "STATE",
+        "STATUS",
+        "MEETINGS",
+        "USERS",
+        "IN FLIGHT",
+        "LARGEST MEETING",
+        "VIDEOS",
+        "FORECAST",
+        "LOAD",
+        "BBB VERSION",
+        "TAG",
+    ];
+    let rows: Vec<[String; 12]> = all
         .iter()
         .map(|s| {
+            let seen = figures.get(&s.id);
             [
                 host(s),
                 s.state.clone(),
                 if s.online { "online" } else { "offline" }.to_string(),
                 s.meetings.to_string(),
                 s.users.to_string(),
+                seen.map_or(String::new(), |f| f.users_in_flight.to_string()),
                 s.largest_meeting.to_string(),
                 s.videos.to_string(),
-                load_text(s),
+                seen.map_or(String::new(), |f| format!("{:.1}", f.forecast_load)),
+                match seen.and_then(|f| f.placement_load) {
+                    Some(load) => format!("{load:.1}"),
+                    None => load_text(s),
+                },
                 s.bbb_version.clone().unwrap_or_default(),
                 s.tag.clone().unwrap_or_default(),
             ]

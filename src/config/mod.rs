@@ -51,6 +51,8 @@ pub struct Config {
     pub load_min_user_count: u32,
     pub load_join_buffer_time: Duration,
     pub load_video_weight: f64,
+    pub load_arrival_time: Duration,
+    pub load_size_hint_max: u32,
     pub load_voice_weight: f64,
     pub max_meeting_duration: u32,
     pub default_meeting_ttl: Duration,
@@ -154,6 +156,8 @@ impl Config {
             load_min_user_count: r.number("LOAD_MIN_USER_COUNT", 0, "a whole number of users")?,
             load_join_buffer_time: r.minutes("LOAD_JOIN_BUFFER_TIME")?,
             load_video_weight: r.number("LOAD_VIDEO_WEIGHT", 0.0, "a number of users, 0 or more")?,
+            load_arrival_time: r.seconds("LOAD_ARRIVAL_TIME")?,
+            load_size_hint_max: r.number("LOAD_SIZE_HINT_MAX", 1, "a whole number of users, 1 or more")?,
             load_voice_weight: r.number("LOAD_VOICE_WEIGHT", 0.0, "a number of users, 0 or more")?,
             max_meeting_duration: r.number("MAX_MEETING_DURATION", 0, "a whole number of minutes (0: off)")?,
             default_meeting_ttl: Duration::from_secs(r.number(
@@ -202,6 +206,8 @@ impl Config {
             join_buffer: self.load_join_buffer_time,
             video: self.load_video_weight,
             voice: self.load_voice_weight,
+            arrival_time: self.load_arrival_time,
+            size_hint_max: f64::from(self.load_size_hint_max),
         }
     }
 

@@ -74,6 +74,35 @@ diesel::table! {
 }
 
 diesel::table! {
+    meeting_history (bbb_meeting_id) {
+        bbb_meeting_id -> Text,
+        sessions -> Integer,
+        mean_peak -> Double,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    meeting_joins (instance_id, bbb_meeting_id, server_id) {
+        instance_id -> Text,
+        bbb_meeting_id -> Text,
+        server_id -> Text,
+        joins -> Integer,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    server_figures (server_id) {
+        server_id -> Text,
+        users_in_flight -> Integer,
+        forecast_load -> Double,
+        placement_load -> Nullable<Double>,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
     settings (key) {
         key -> Text,
         value -> Text,
@@ -155,6 +184,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     tenant_settings,
     meetings,
     meeting_callbacks,
+    meeting_history,
+    meeting_joins,
+    server_figures,
     settings,
     recordings,
     recording_metadata,

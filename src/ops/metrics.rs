@@ -1,10 +1,11 @@
 //! `GET /metrics`: the Prometheus text format. Server, tenant, spool and pool gauges are read now, from the
-//! database and the spool; counters and histograms come from [`crate::metrics::METRICS`]. With
+//! database, the spool and the scheduler (users in flight, forecast and placement load); counters and histograms come from [`crate::metrics::METRICS`]. With
 //! `METRICS_TOKEN` set, the scraper must send `Authorization: Bearer <token>`.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use crate::actors::messages::Figures;
 use crate::app::AppState;
 use crate::db::models::meeting::Meeting;
 use crate::db::models::server::Server;
@@ -33,12 +34,25 @@ async fn read_gauges(state: &AppState) -> Result<(), DbError> {
     for gauge in [&m.server_online, &m.server_meetings, &m.server_users, &m.server_videos, &m.server_state] {
         gauge.reset();
     }
-    m.server_load.reset();
+    for gauge in [&m.server_load, &m.server_forecast_load] {
+        gauge.reset();
+    }
+    m.server_users_in_flight.reset();
+    let figures = state.scheduler.send(Figures).await.unwrap_or_default();
     for s in &servers {
         let id = s.id.as_str();
         m.server_online.with_label_values(&[id]).set(i64::from(s.online));
         m.server_state.with_label_values(&[id, &s.state]).set(1);
-        m.server_load.with_label_values(&[id]).set(s.load.unwrap_or(0.0));
+        match figures.iter().find(|f| f.server_id == s.id) {
+            Some(f) => {
+                m.server_load.with_label_values(&[id]).set(f.placement_load.unwrap_or(0.0));
+                m.server_forecast_load.with_label_values(&[id]).set(f.ledger.load);
+                m.server_users_in_flight
+                    .with_label_values(&[id])
+                    .set(i64::try_from(f.ledger.in_flight).unwrap_or(i64::MAX));
+            }
+            None => m.server_load.with_label_values(&[id]).set(s.load.unwrap_or(0.0)),
+        }
         m.server_meetings.with_label_values(&[id]).set(i64::from(s.meetings));
         m.server_users.with_label_values(&[id]).set(i64::from(s.users));
         m.server_videos.with_label_values(&[id]).set(i64::from(s.videos));

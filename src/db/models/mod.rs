@@ -2,8 +2,11 @@
 
 pub mod callback;
 pub mod meeting;
+pub mod meeting_history;
+pub mod meeting_joins;
 pub mod recording;
 pub mod server;
+pub mod server_figures;
 pub mod setting;
 pub mod tenant;
 pub mod tenant_setting;

@@ -1,23 +1,30 @@
 //! The scheduler: keeps one server actor per server row (reloading the rows every second, or at once when told
 //! of a change), keeps every server's load, and places new meetings on the least-loaded candidate.
 //!
-//! A placement reserves capacity on the chosen server at once (see [`crate::balancer::reservation`]), so a
-//! burst of creates spreads over the pool; the reservation ends when a poll lists the meeting.
+//! A placed meeting weighs its forecast on the chosen server at once, and every join redirected counts at once
+//! (see [`crate::balancer::ledger`]), so a burst of creates and the users arriving spread over the pool between
+//! two polls.
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 
-use super::messages::{Configure, LoadReport, Place, PollAll, PollNow, Reload, Retire, Unreserve};
-use super::server::ServerActor;
-use crate::balancer::reservations::Reservations;
+mod sharing;
+
+use crate::actors::join_sync::{JoinSync, SYNC_INTERVAL};
+use crate::actors::messages::{
+    Configure, Figures, Joined, LiveFigures, LoadReport, Place, PollAll, PollNow, Reload, Retire, Unreserve,
+};
+use crate::actors::server::ServerActor;
+use crate::balancer::ledger::Ledger;
 use crate::balancer::{self, Candidate, PlaceError};
 use crate::context::Deps;
-use crate::db::blocking;
 use crate::db::models::server::{Server, ServerState};
 use crate::db::models::tenant::Tenant;
 use crate::db::models::tenant_setting::TenantSetting;
+use crate::db::url::DatabaseUrl;
+use crate::db::{blocking, now_ms};
 use crate::pool::{PoolView, ServerView, TenantView};
 
 /// How often the server rows are reloaded.
@@ -33,26 +40,48 @@ struct Rows {
 struct Slot {
     row: Server,
     actor: Addr<ServerActor>,
-    /// Load from the last poll (multiplier applied), without reservations.
+    /// Load from the last poll (multiplier applied): this instance's poll, or the row's (the poll of the
+    /// instance that polls). `None`: the server takes no new meeting.
     polled_load: Option<f64>,
     /// When the server actor last reported (a report is newer than rows read before it).
     reported_at: Option<Instant>,
-    reservations: Reservations,
+    /// Whether the ledger holds this server's meetings from a poll of this instance; if not, its load is the
+    /// row's plus what the ledger knows (placements and joins through this instance).
+    ledger_polled: bool,
 }
 
 /// The scheduler actor.
 pub struct Scheduler {
     deps: Deps,
-    /// The clock of the reservations.
+    /// The clock of the ledger.
     epoch: Instant,
     slots: HashMap<String, Slot>,
     tenants: HashMap<String, std::sync::Arc<TenantView>>,
     reloading: bool,
+    ledger: Ledger,
+    /// On PostgreSQL, where several instances may place meetings: the joins shared with the others.
+    joins: Option<JoinSync>,
+    syncing: bool,
+    syncs: u32,
+    /// The figures last written for `scalelite status`, to write only changes.
+    written: HashMap<String, (i32, i64, Option<i64>)>,
 }
 
 impl Scheduler {
     pub fn new(deps: Deps) -> Scheduler {
-        Scheduler { deps, epoch: Instant::now(), slots: HashMap::new(), tenants: HashMap::new(), reloading: false }
+        Scheduler {
+            epoch: Instant::now(),
+            slots: HashMap::new(),
+            tenants: HashMap::new(),
+            reloading: false,
+            ledger: Ledger::default(),
+            joins: matches!(deps.config.database_url, DatabaseUrl::Postgres(_))
+                .then(|| JoinSync::new(uuid::Uuid::new_v4().to_string(), now_ms())),
+            syncing: false,
+            syncs: 0,
+            written: HashMap::new(),
+            deps,
+        }
     }
 
     fn publish(&self) {
@@ -68,10 +97,12 @@ impl Scheduler {
     fn apply(&mut self, Rows { read_at, servers: rows, tenants }: Rows, ctx: &mut Context<Self>) {
         self.tenants = tenants;
         let ids: HashSet<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let ledger = &mut self.ledger;
         self.slots.retain(|id, slot| {
             let keep = ids.contains(id);
             if !keep {
                 slot.actor.do_send(Retire);
+                ledger.forget_server(id);
                 log::info!("server {id} was removed; its poller stops");
             }
             keep
@@ -87,6 +118,8 @@ impl Scheduler {
                     }
                     if row.state() == ServerState::Disabled {
                         slot.polled_load = None;
+                        slot.ledger_polled = false;
+                        self.ledger.forget_server(&row.id);
                     }
                     if slot.row != row {
                         slot.actor.do_send(Configure(row.clone()));
@@ -102,7 +135,7 @@ impl Scheduler {
                     let polled_load = row.load;
                     self.slots.insert(
                         row.id.clone(),
-                        Slot { row, actor, polled_load, reported_at: None, reservations: Reservations::default() },
+                        Slot { row, actor, polled_load, reported_at: None, ledger_polled: false },
                     );
                 }
             }
@@ -151,19 +184,41 @@ impl Scheduler {
         self.epoch.elapsed().as_secs_f64()
     }
 
-    fn candidates(&mut self) -> Vec<(String, Option<String>, f64)> {
+    /// The servers that may take a new meeting, with the load placement uses.
+    fn candidates(&self) -> Vec<(String, Option<String>, f64)> {
+        self.figures()
+            .into_iter()
+            .filter_map(|f| {
+                Some((f.server_id.clone(), self.slots.get(&f.server_id)?.row.tag.clone(), f.placement_load?))
+            })
+            .collect()
+    }
+
+    /// Every server's figures now.
+    fn figures(&self) -> Vec<LiveFigures> {
         let weights = self.deps.config.load_weights();
-        let (now, buffer) = (self.now(), weights.join_buffer.as_secs_f64());
-        let mut list = Vec::with_capacity(self.slots.len());
-        for (id, slot) in &mut self.slots {
-            let (Some(polled), ServerState::Enabled, true) = (slot.polled_load, slot.row.state(), slot.row.online)
-            else {
-                continue;
-            };
-            let reserved = slot.reservations.total(now, weights.min_users, buffer);
-            list.push((id.clone(), slot.row.tag.clone(), polled + reserved * slot.row.load_multiplier));
-        }
-        list
+        let mut ledger = self.ledger.servers(self.now(), &weights);
+        self.slots
+            .iter()
+            .map(|(id, slot)| {
+                let figures = ledger.remove(id.as_str()).unwrap_or_default();
+                let open = slot.row.state() == ServerState::Enabled && slot.row.online;
+                let placement_load = slot.polled_load.filter(|_| open).map(|polled| {
+                    let ledger_load = figures.load * slot.row.load_multiplier;
+                    if slot.ledger_polled {
+                        ledger_load
+                    } else {
+                        polled + ledger_load
+                    }
+                });
+                LiveFigures { server_id: id.clone(), ledger: figures, placement_load }
+            })
+            .collect()
+    }
+
+    /// Seconds on the scheduler's clock at an instant.
+    fn at(&self, instant: Instant) -> f64 {
+        instant.saturating_duration_since(self.epoch).as_secs_f64()
     }
 }
 
@@ -174,9 +229,13 @@ impl Actor for Scheduler {
         ctx.set_mailbox_capacity(1 << 16);
         let first = self.reload();
         ctx.wait(first);
+        ctx.run_interval(SYNC_INTERVAL, |act, ctx| act.sync_joins(ctx));
         ctx.run_interval(RELOAD_INTERVAL, |act, ctx| {
             let reload = act.reload();
             ctx.spawn(reload);
+            let (now, weights) = (act.now(), act.deps.config.load_weights());
+            act.ledger.expire_unpolled(now, &weights);
+            act.write_figures();
         });
     }
 }
@@ -196,9 +255,8 @@ impl Handler<Place> for Scheduler {
             list.iter().map(|(id, tag, load)| Candidate { id, tag: tag.as_deref(), load: *load }).collect();
         let chosen = balancer::choose(&candidates, &place.tag)?.to_string();
         let now = self.now();
-        if let Some(slot) = self.slots.get_mut(&chosen) {
-            slot.reservations.add(place.bbb_meeting_id, now);
-        }
+        let weights = self.deps.config.load_weights();
+        self.ledger.place(place.bbb_meeting_id, chosen.clone(), now, place.prior, &weights);
         Ok(chosen)
     }
 }
@@ -207,9 +265,7 @@ impl Handler<Unreserve> for Scheduler {
     type Result = ();
 
     fn handle(&mut self, msg: Unreserve, _: &mut Context<Self>) {
-        if let Some(slot) = self.slots.get_mut(&msg.server_id) {
-            slot.reservations.remove(&msg.bbb_meeting_id);
-        }
+        self.ledger.unplace(&msg.bbb_meeting_id, &msg.server_id);
     }
 }
 
@@ -222,13 +278,46 @@ impl Handler<LoadReport> for Scheduler {
         };
         slot.reported_at = Some(Instant::now());
         slot.polled_load = report.load;
-        for meeting in &report.seen {
-            slot.reservations.remove(meeting);
+        let changed = slot.row.online != report.online;
+        slot.row.online = report.online;
+        let config = &self.deps.config;
+        let (weights, grace) = (config.load_weights(), config.new_meeting_grace().as_secs_f64());
+        match (&report.load, &report.meetings) {
+            (None, _) => {
+                slot.ledger_polled = false;
+                self.ledger.forget_server(&report.server_id);
+            }
+            (Some(_), Some(meetings)) => {
+                slot.ledger_polled = true;
+                let (started, now) = (self.at(report.started), self.now());
+                self.ledger.polled(&report.server_id, started, now, meetings, grace, &weights);
+            }
+            // A failed poll of a server still online changes nothing.
+            (Some(_), None) => {}
         }
-        if slot.row.online != report.online {
-            slot.row.online = report.online;
+        if changed {
             self.publish();
         }
+    }
+}
+
+impl Handler<Joined> for Scheduler {
+    type Result = ();
+
+    fn handle(&mut self, joined: Joined, _: &mut Context<Self>) {
+        let (now, weights) = (self.now(), self.deps.config.load_weights());
+        self.ledger.joined(&joined.bbb_meeting_id, &joined.server_id, now, 1, &weights);
+        if let Some(sync) = self.joins.as_mut() {
+            sync.joined(&joined.bbb_meeting_id, &joined.server_id, now_ms());
+        }
+    }
+}
+
+impl Handler<Figures> for Scheduler {
+    type Result = Vec<LiveFigures>;
+
+    fn handle(&mut self, _: Figures, _: &mut Context<Self>) -> Self::Result {
+        self.figures()
     }
 }
 

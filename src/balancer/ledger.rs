@@ -1,0 +1,320 @@
+//! The load book of the pool: each meeting the balancer knows, on which server, with its prior, its last polled
+//! figures and the joins redirected to it since; and each server's load from it. Pure: the caller gives the
+//! clock, in seconds.
+//!
+//! A join counts at once, as a user in flight, until a poll that started after it shows the meeting's real
+//! participants; the poll's figure then wins, plus the joins redirected since that poll started.
+
+use std::collections::{HashMap, VecDeque};
+
+use super::forecast::{self, Arrivals, Forecast, Source, ARRIVAL_WINDOW_SECS};
+use super::{LoadWeights, MeetingFigures};
+
+/// What the ledger knows of one meeting.
+#[derive(Clone, Debug)]
+struct Entry {
+    server: String,
+    created: f64,
+    prior: Forecast,
+    polled: MeetingFigures,
+    /// When the poll that gave `polled` started; `None` before any poll listed the meeting.
+    poll_started: Option<f64>,
+    /// Times of the joins redirected to it, as long as they are in flight or recent.
+    joins: VecDeque<f64>,
+}
+
+impl Entry {
+    fn in_flight(&self) -> usize {
+        match self.poll_started {
+            Some(started) => self.joins.iter().filter(|t| **t > started).count(),
+            None => self.joins.len(),
+        }
+    }
+
+    fn arrivals(&self, now: f64) -> Arrivals {
+        Arrivals {
+            age: (now - self.created).max(0.0),
+            users: f64::from(self.polled.participants) + self.in_flight() as f64,
+            recent_joins: u32::try_from(self.joins.iter().filter(|t| **t >= now - ARRIVAL_WINDOW_SECS).count())
+                .unwrap_or(u32::MAX),
+        }
+    }
+
+    fn prune(&mut self, now: f64) {
+        let keep_from = (now - ARRIVAL_WINDOW_SECS).min(self.poll_started.unwrap_or(f64::NEG_INFINITY));
+        while self.joins.front().is_some_and(|t| *t < keep_from) {
+            self.joins.pop_front();
+        }
+    }
+}
+
+/// A meeting as the ledger sees it now (for status output).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MeetingLoad {
+    pub server: String,
+    pub polled_users: u32,
+    pub in_flight: usize,
+    pub forecast: Forecast,
+    /// What it weighs now, in users (before the server's multiplier).
+    pub load: f64,
+}
+
+/// A server's figures from the ledger (before its multiplier).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ServerLoad {
+    /// Participants its meetings had at their last poll.
+    pub polled_users: u32,
+    /// Joins redirected to it that no poll has seen yet.
+    pub in_flight: usize,
+    /// Its meetings' weights: measured users, users still expected, weighted streams.
+    pub load: f64,
+}
+
+/// Every meeting the balancer knows, by server and BBB meeting ID (a meeting placed anew elsewhere is on both
+/// servers until a poll of the first no longer lists it).
+#[derive(Debug, Default)]
+pub struct Ledger {
+    meetings: HashMap<(String, String), Entry>,
+}
+
+fn key(server: &str, meeting: &str) -> (String, String) {
+    (server.to_string(), meeting.to_string())
+}
+
+impl Ledger {
+    /// A meeting placed on a server (a second placement there replaces the first). Without a
+    /// hint or history, it is expected to be typical of the pool's meetings past their first minute, if there
+    /// are a few.
+    pub fn place(&mut self, meeting: String, server: String, now: f64, prior: Forecast, weights: &LoadWeights) {
+        let prior = match (prior.source, self.typical(now, weights)) {
+            (Source::Default, Some(users)) => Forecast { users, source: Source::Typical },
+            _ => prior,
+        };
+        let entry = Entry {
+            server: server.clone(),
+            created: now,
+            prior,
+            polled: MeetingFigures::default(),
+            poll_started: None,
+            joins: VecDeque::new(),
+        };
+        self.meetings.insert((server, meeting), entry);
+    }
+
+    /// A placement given back (the meeting went elsewhere after all); a meeting a poll listed stays.
+    pub fn unplace(&mut self, meeting: &str, server: &str) {
+        let key = key(server, meeting);
+        if self.meetings.get(&key).is_some_and(|e| e.poll_started.is_none()) {
+            self.meetings.remove(&key);
+        }
+    }
+
+    /// `count` users sent to a meeting at `at`. A meeting the ledger does not know yet (placed by another
+    /// instance, or before a restart) is taken as new, with the default prior, until a poll tells its age.
+    pub fn joined(&mut self, meeting: &str, server: &str, at: f64, count: u32, weights: &LoadWeights) {
+        let entry = self.meetings.entry(key(server, meeting)).or_insert_with(|| Entry {
+            server: server.to_string(),
+            created: at,
+            prior: forecast::prior(weights, None, None),
+            polled: MeetingFigures::default(),
+            poll_started: None,
+            joins: VecDeque::new(),
+        });
+        for _ in 0..count {
+            entry.joins.push_back(at);
+        }
+        entry.prune(at);
+    }
+
+    /// A poll of `server` that started at `started` listed these meetings. A meeting of the server that an
+    /// earlier poll listed and this one does not has ended; one placed and never listed yet is kept for `grace`
+    /// seconds (its create may still be on its way). Returns the ended meetings.
+    pub fn polled(
+        &mut self,
+        server: &str,
+        started: f64,
+        now: f64,
+        listed: &[(String, MeetingFigures)],
+        grace: f64,
+        weights: &LoadWeights,
+    ) -> Vec<String> {
+        let mut listed_here = std::collections::HashSet::with_capacity(listed.len());
+        for (meeting, figures) in listed {
+            listed_here.insert(meeting.as_str());
+            let created = now - figures.age.as_secs_f64();
+            let entry = self.meetings.entry(key(server, meeting)).or_insert_with(|| Entry {
+                server: server.to_string(),
+                created,
+                prior: forecast::prior(weights, None, None),
+                polled: MeetingFigures::default(),
+                poll_started: None,
+                joins: VecDeque::new(),
+            });
+            entry.created = entry.created.min(created);
+            entry.polled = figures.clone();
+            entry.poll_started = Some(started);
+            entry.prune(now);
+        }
+        let ended: Vec<(String, String)> = self
+            .meetings
+            .iter()
+            .filter(|((host, id), _)| host == server && !listed_here.contains(id.as_str()))
+            .filter(|(_, e)| e.poll_started.is_some() || e.created < started - grace)
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in &ended {
+            self.meetings.remove(key);
+        }
+        ended.into_iter().map(|(_, id)| id).collect()
+    }
+
+    /// The mean forecast of the meetings past their first minute, if there are at least three.
+    fn typical(&self, now: f64, weights: &LoadWeights) -> Option<f64> {
+        let (mut sum, mut n) = (0.0, 0u32);
+        for entry in self.meetings.values().filter(|e| now - e.created >= ARRIVAL_WINDOW_SECS) {
+            sum += forecast::forecast(weights, entry.prior, &entry.arrivals(now)).users;
+            n += 1;
+        }
+        (n >= 3).then(|| sum / f64::from(n))
+    }
+
+    /// Forgets a server's meetings (it went offline, was disabled or removed).
+    pub fn forget_server(&mut self, server: &str) {
+        self.meetings.retain(|_, e| e.server != server);
+    }
+
+    /// Forgets meetings no poll ever listed that are older than the join buffer (on an instance that does not
+    /// poll, the polls' figures come from the database instead).
+    pub fn expire_unpolled(&mut self, now: f64, weights: &LoadWeights) {
+        let buffer = weights.join_buffer.as_secs_f64();
+        self.meetings.retain(|_, e| {
+            e.poll_started.is_some() || now - e.created < buffer || e.joins.back().is_some_and(|t| now - t < buffer)
+        });
+    }
+
+    fn weigh(entry: &Entry, now: f64, weights: &LoadWeights) -> (Forecast, f64) {
+        let arrivals = entry.arrivals(now);
+        let users = forecast::expected_users(weights, entry.prior, &arrivals);
+        let streams =
+            weights.video * f64::from(entry.polled.videos) + weights.voice * f64::from(entry.polled.voice_participants);
+        (forecast::forecast(weights, entry.prior, &arrivals), users + streams)
+    }
+
+    /// Every server's figures now.
+    pub fn servers(&self, now: f64, weights: &LoadWeights) -> HashMap<&str, ServerLoad> {
+        let mut servers: HashMap<&str, ServerLoad> = HashMap::new();
+        for entry in self.meetings.values() {
+            let server = servers.entry(entry.server.as_str()).or_default();
+            server.polled_users += entry.polled.participants;
+            server.in_flight += entry.in_flight();
+            server.load += Self::weigh(entry, now, weights).1;
+        }
+        servers
+    }
+
+    /// One meeting now (where it was placed last, if it is on two servers).
+    pub fn meeting(&self, meeting: &str, now: f64, weights: &LoadWeights) -> Option<MeetingLoad> {
+        let entry = self
+            .meetings
+            .iter()
+            .filter(|((_, id), _)| id == meeting)
+            .map(|(_, e)| e)
+            .max_by(|a, b| a.created.total_cmp(&b.created))?;
+        let (forecast, load) = Self::weigh(entry, now, weights);
+        Some(MeetingLoad {
+            server: entry.server.clone(),
+            polled_users: entry.polled.participants,
+            in_flight: entry.in_flight(),
+            forecast,
+            load,
+        })
+    }
+
+    /// How many meetings it knows.
+    pub fn len(&self) -> usize {
+        self.meetings.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.meetings.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    const WEIGHTS: LoadWeights = crate::balancer::TEST_WEIGHTS;
+
+    fn hint(users: f64) -> Forecast {
+        Forecast { users, source: Source::Hint }
+    }
+
+    fn figures(participants: u32, age: f64) -> MeetingFigures {
+        MeetingFigures { participants, age: Duration::from_secs_f64(age), ..Default::default() }
+    }
+
+    #[test]
+    fn joins_count_at_once_until_a_poll_that_started_after_them() {
+        let mut ledger = Ledger::default();
+        ledger.place("m".into(), "s1".into(), 0.0, hint(10.0), &WEIGHTS);
+        for t in 1..=4 {
+            ledger.joined("m", "s1", f64::from(t), 1, &WEIGHTS);
+        }
+        assert_eq!(ledger.meeting("m", 5.0, &WEIGHTS).map(|m| m.in_flight), Some(4));
+        // A poll started at 3 s saw 3 users (the joins at 1, 2 and 3 s); the join at 4 s is still in flight.
+        ledger.polled("s1", 3.0, 6.0, &[("m".into(), figures(3, 6.0))], 60.0, &WEIGHTS);
+        let m = ledger.meeting("m", 6.0, &WEIGHTS).expect("known");
+        assert_eq!((m.polled_users, m.in_flight), (3, 1));
+        let server = ledger.servers(6.0, &WEIGHTS)["s1"];
+        assert_eq!((server.polled_users, server.in_flight), (3, 1));
+    }
+
+    #[test]
+    fn a_young_meeting_weighs_its_forecast_and_a_mature_one_its_users() {
+        let mut ledger = Ledger::default();
+        ledger.place("m".into(), "s1".into(), 0.0, hint(40.0), &WEIGHTS);
+        assert_eq!(ledger.servers(0.0, &WEIGHTS)["s1"].load, 40.0);
+        ledger.polled("s1", 899.0, 900.0, &[("m".into(), figures(12, 900.0))], 60.0, &WEIGHTS);
+        assert_eq!(ledger.servers(900.0, &WEIGHTS)["s1"].load, 12.0);
+    }
+
+    #[test]
+    fn ended_meetings_leave_and_young_unlisted_ones_stay_for_the_grace() {
+        let mut ledger = Ledger::default();
+        ledger.place("old".into(), "s1".into(), 0.0, hint(5.0), &WEIGHTS);
+        ledger.polled("s1", 10.0, 11.0, &[("old".into(), figures(5, 11.0))], 60.0, &WEIGHTS);
+        ledger.place("new".into(), "s1".into(), 20.0, hint(5.0), &WEIGHTS);
+        let ended = ledger.polled("s1", 30.0, 31.0, &[], 60.0, &WEIGHTS);
+        assert_eq!(ended, vec!["old".to_string()]);
+        assert_eq!(ledger.len(), 1, "new was placed 10 s before the poll: its create may still be on its way");
+        let ended = ledger.polled("s1", 100.0, 101.0, &[], 60.0, &WEIGHTS);
+        assert_eq!(ended, vec!["new".to_string()]);
+        assert!(ledger.is_empty());
+    }
+
+    #[test]
+    fn unplacing_gives_back_only_an_unpolled_placement_on_that_server() {
+        let mut ledger = Ledger::default();
+        ledger.place("m".into(), "s1".into(), 0.0, hint(5.0), &WEIGHTS);
+        ledger.unplace("m", "s2");
+        assert_eq!(ledger.len(), 1);
+        ledger.unplace("m", "s1");
+        assert!(ledger.is_empty());
+        // A meeting tried elsewhere and given back stays where a poll listed it.
+        ledger.place("p".into(), "s1".into(), 0.0, hint(5.0), &WEIGHTS);
+        ledger.polled("s1", 1.0, 1.0, &[("p".into(), figures(4, 1.0))], 60.0, &WEIGHTS);
+        ledger.place("p".into(), "s2".into(), 2.0, hint(5.0), &WEIGHTS);
+        ledger.unplace("p", "s2");
+        assert_eq!(ledger.meeting("p", 2.0, &WEIGHTS).map(|m| (m.server, m.polled_users)), Some(("s1".into(), 4)));
+        ledger.joined("j", "s3", 0.0, 2, &WEIGHTS);
+        let j = ledger.meeting("j", 0.0, &WEIGHTS).expect("a join makes the meeting known");
+        assert_eq!((j.server.as_str(), j.in_flight, j.forecast.source), ("s3", 2, Source::Default));
+        ledger.forget_server("s3");
+        assert_eq!(ledger.len(), 1, "only p, on s1, is left");
+        ledger.forget_server("s1");
+        assert!(ledger.is_empty());
+    }
+}
