@@ -8,75 +8,10 @@
 
 mod common;
 
-use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{admin_path, database, free_port, http, signed, wait_for, Database, Proc, SECRET};
-
-struct Fake {
-    port: u16,
-    _proc: Proc,
-}
-
-fn start_fake(servers: usize) -> Fake {
-    let port = free_port();
-    let child = Command::new(fake_bbb::binary().unwrap())
-        .args(["--port", &port.to_string(), "--servers", &servers.to_string(), "--workers", "2"])
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let fake = Fake { port, _proc: Proc(child) };
-    wait_for("fake-bbb", Duration::from_secs(30), || TcpStream::connect(("127.0.0.1", port)).is_ok());
-    fake
-}
-
-struct Scalelite {
-    port: u16,
-    proc: Proc,
-}
-
-fn start_scalelite(db: &Database, fake: &Fake, servers: usize, env: &[(&str, &str)]) -> Scalelite {
-    let yaml_path = db.dir.path().join("servers.yml");
-    let mut yaml = String::from("servers:\n");
-    for i in 0..servers {
-        yaml.push_str(&format!(
-            "  bbb{i}:\n    url: http://127.0.0.1:{}/bbb{i}/bigbluebutton/api\n    secret: secret-{i}\n",
-            fake.port
-        ));
-    }
-    std::fs::write(&yaml_path, yaml).unwrap();
-    let scalelite = env!("CARGO_BIN_EXE_scalelite");
-    let synced = Command::new(scalelite)
-        .env_clear()
-        .env("DATABASE_URL", &db.url)
-        .args(["servers", "sync", &yaml_path.to_string_lossy()])
-        .output()
-        .unwrap();
-    assert!(synced.status.success(), "{}", String::from_utf8_lossy(&synced.stderr));
-    let port = free_port();
-    let mut command = Command::new(scalelite);
-    command
-        .env_clear()
-        .env("DATABASE_URL", &db.url)
-        .env("LOADBALANCER_SECRET", SECRET)
-        .env("BIND", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null());
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    let proc = Proc(command.arg("serve").spawn().unwrap());
-    wait_for("scalelite", Duration::from_secs(30), || {
-        TcpStream::connect(("127.0.0.1", port)).is_ok() && http("GET", port, "/health_check").0 == 200
-    });
-    let app = Scalelite { port, proc };
-    wait_for("every server online", Duration::from_secs(120), || {
-        let (_, body) = http("GET", port, &admin_path("getServers"));
-        body.matches("\"online\":\"online\"").count() == servers
-    });
-    app
-}
+use common::{admin_path, database, http, signed, start_fake, start_scalelite, wait_for, Fake};
 
 /// Sends `paths` with `threads` blocking clients; returns how many answers were not SUCCESS.
 fn run_all(port: u16, paths: Vec<String>, threads: usize) -> usize {

@@ -3,6 +3,8 @@
 # SCALELITE_TEST_POSTGRES_URL is set, then
 #   bash benches/run.sh [SCENARIO…]          the meeting API (benches/pool.rs; scenarios: join create burst
 #                                            getmeetings memory; all by default)
+#   bash benches/run.sh placement            the placement simulation (benches/placement/: no network)
+#   bash benches/run.sh classes              classes end to end: Scalelite + 4 fake BBB servers (benches/classes.rs)
 #   bash benches/run.sh recordings [sqlite|postgres]
 #                                            the recordings index with 1,000,000 recordings (benches/recordings.rs;
 #                                            SCALELITE_BENCH_RECORDINGS=N for another size)
@@ -16,7 +18,11 @@ if [ -z "${SCALELITE_TEST_POSTGRES_URL:-}" ]; then
   start_throwaway_postgres
 fi
 cargo build --release --locked -p fake-bbb
-if [ "${1:-}" = recordings ]; then
+if [ "${1:-}" = classes ]; then
+  cargo bench --locked --bench classes
+elif [ "${1:-}" = placement ]; then
+  cargo bench --locked --bench placement
+elif [ "${1:-}" = recordings ]; then
   shift
   cargo bench --locked --bench recordings -- "$@"
 else

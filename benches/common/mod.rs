@@ -3,6 +3,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use scalelite::bbb::checksum::{self, Algorithm};
@@ -81,4 +82,87 @@ pub fn database(backend: &str) -> Database {
         }
     };
     Database { url, dir }
+}
+
+/// `fake-bbb` playing servers `bbb0`…, in a process of its own.
+pub struct Fake {
+    pub port: u16,
+    _proc: Proc,
+}
+
+pub fn start_fake(servers: usize) -> Fake {
+    let port = free_port();
+    let child = Command::new(fake_bbb::binary().unwrap())
+        .args(["--port", &port.to_string(), "--servers", &servers.to_string(), "--workers", "2"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let fake = Fake { port, _proc: Proc(child) };
+    wait_for("fake-bbb", Duration::from_secs(30), || TcpStream::connect(("127.0.0.1", port)).is_ok());
+    fake
+}
+
+/// `scalelite serve` (release build) in a process of its own.
+pub struct Scalelite {
+    pub port: u16,
+    pub proc: Proc,
+}
+
+/// Scalelite on a fresh database, with the fake's servers synced in and online.
+pub fn start_scalelite(db: &Database, fake: &Fake, servers: usize, env: &[(&str, &str)]) -> Scalelite {
+    let yaml_path = db.dir.path().join("servers.yml");
+    let mut yaml = String::from("servers:\n");
+    for i in 0..servers {
+        yaml.push_str(&format!(
+            "  bbb{i}:\n    url: http://127.0.0.1:{}/bbb{i}/bigbluebutton/api\n    secret: secret-{i}\n",
+            fake.port
+        ));
+    }
+    std::fs::write(&yaml_path, yaml).unwrap();
+    let scalelite = env!("CARGO_BIN_EXE_scalelite");
+    let synced = Command::new(scalelite)
+        .env_clear()
+        .env("DATABASE_URL", &db.url)
+        .args(["servers", "sync", &yaml_path.to_string_lossy()])
+        .output()
+        .unwrap();
+    assert!(synced.status.success(), "{}", String::from_utf8_lossy(&synced.stderr));
+    let port = free_port();
+    let mut command = Command::new(scalelite);
+    command
+        .env_clear()
+        .env("DATABASE_URL", &db.url)
+        .env("LOADBALANCER_SECRET", SECRET)
+        .env("BIND", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let proc = Proc(command.arg("serve").spawn().unwrap());
+    wait_for("scalelite", Duration::from_secs(30), || {
+        TcpStream::connect(("127.0.0.1", port)).is_ok() && http("GET", port, "/health_check").0 == 200
+    });
+    let app = Scalelite { port, proc };
+    wait_for("every server online", Duration::from_secs(120), || {
+        let (_, body) = http("GET", port, &admin_path("getServers"));
+        body.matches("\"online\":\"online\"").count() == servers
+    });
+    app
+}
+
+/// A blocking GET or POST whose answer must be a redirect: its `Location`, if it is one.
+pub fn location(method: &str, port: u16, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
+    write!(stream, "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        .ok()?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).ok()?;
+    let text = String::from_utf8_lossy(&raw);
+    let head = text.split("\r\n\r\n").next()?;
+    if !head.starts_with("HTTP/1.1 302") {
+        return None;
+    }
+    head.lines().find_map(|l| l.strip_prefix("location: ").or_else(|| l.strip_prefix("Location: ")).map(String::from))
 }

@@ -9,6 +9,7 @@ use crate::{Mode, Servers};
 pub fn routes(config: &mut web::ServiceConfig) {
     config
         .route("/_control/counts", web::get().to(counts))
+        .route("/_control/users", web::get().to(users))
         .route("/_control/calls/{name}/{call}", web::get().to(calls))
         .route("/_control/{name}/{mode}", web::post().to(control))
         .route("/ceiling/bigbluebutton/api/join", web::get().to(ceiling));
@@ -38,6 +39,13 @@ async fn calls(path: web::Path<(String, String)>, servers: web::Data<Servers>) -
 async fn counts(servers: web::Data<Servers>) -> HttpResponse {
     let counts: BTreeMap<&String, usize> = servers.iter().map(|(name, s)| (name, s.meeting_count())).collect();
     HttpResponse::Ok().json(counts)
+}
+
+/// `GET /_control/users`: participants per server (joins it answered), as JSON.
+async fn users(servers: web::Data<Servers>) -> HttpResponse {
+    let users: BTreeMap<&String, u32> =
+        servers.iter().map(|(name, s)| (name, s.state().meetings.values().map(|m| m.participants).sum())).collect();
+    HttpResponse::Ok().json(users)
 }
 
 /// `POST /_control/<name>/<mode>`: sets a server's mode (`Mode::parse`).

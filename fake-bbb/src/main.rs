@@ -2,7 +2,8 @@
 //!
 //! `fake-bbb --port 8090 --servers 20 --workers 2` plays servers `bbb0`…`bbb19` with secrets
 //! `secret-0`…`secret-19` at `http://127.0.0.1:8090/bbbN/bigbluebutton/api`. Control:
-//! `POST /_control/bbbN/{normal|hang|garbage|http500|stall|drip|endless|deep|slow-MS}`, `GET /_control/counts`.
+//! `POST /_control/bbbN/{normal|hang|garbage|http500|stall|drip|endless|deep|slow-MS}`, `GET /_control/counts`
+//! (meetings per server), `GET /_control/users` (participants per server).
 //! `GET /ceiling/bigbluebutton/api/join` is a bare 302, the reference for join benchmarks.
 
 use fake_bbb::{FakeBbb, FakeServer};

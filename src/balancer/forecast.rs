@@ -45,8 +45,10 @@ pub struct Forecast {
 }
 
 /// How long arrivals are watched before their rate is trusted over the default prior, and the window their
-/// rate is measured over.
-pub const ARRIVAL_WINDOW_SECS: f64 = 60.0;
+/// rate is measured over: a minute, or `LOAD_ARRIVAL_TIME` if shorter.
+pub fn arrival_window(weights: &LoadWeights) -> f64 {
+    weights.arrival_time.as_secs_f64().clamp(1.0, 60.0)
+}
 
 /// The prior of a new meeting: its size hint, else its history, else `LOAD_MIN_USER_COUNT`.
 pub fn prior(weights: &LoadWeights, hint: Option<u32>, history: Option<f64>) -> Forecast {
@@ -64,16 +66,17 @@ pub struct Arrivals {
     pub age: f64,
     /// Users measured now: the last poll's participants plus the joins redirected since that poll started.
     pub users: f64,
-    /// Joins redirected within the last `ARRIVAL_WINDOW_SECS` (or since creation, if younger).
+    /// Joins redirected within the last `arrival_window` (or since creation, if younger).
     pub recent_joins: u32,
 }
 
 /// The forecast of a meeting given its prior and its arrivals so far.
 pub fn forecast(weights: &LoadWeights, prior: Forecast, arrivals: &Arrivals) -> Forecast {
-    let window = arrivals.age.clamp(1.0, ARRIVAL_WINDOW_SECS).max(ARRIVAL_WINDOW_SECS / 2.0);
+    let full = arrival_window(weights);
+    let window = arrivals.age.clamp(full / 2.0, full);
     let rate = f64::from(arrivals.recent_joins) / window;
     let expected = arrivals.users + rate * weights.arrival_time.as_secs_f64();
-    let watched = arrivals.age >= ARRIVAL_WINDOW_SECS;
+    let watched = arrivals.age >= full;
     match prior.source {
         // A default prior is a guess: once arrivals have been watched a while, they tell more.
         Source::Default | Source::Typical if watched && arrivals.users > 0.0 => {

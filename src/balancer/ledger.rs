@@ -7,7 +7,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use super::forecast::{self, Arrivals, Forecast, Source, ARRIVAL_WINDOW_SECS};
+use super::forecast::{self, arrival_window, Arrivals, Forecast, Source};
 use super::{LoadWeights, MeetingFigures};
 
 /// What the ledger knows of one meeting.
@@ -19,30 +19,47 @@ struct Entry {
     polled: MeetingFigures,
     /// When the poll that gave `polled` started; `None` before any poll listed the meeting.
     poll_started: Option<f64>,
-    /// Times of the joins redirected to it, as long as they are in flight or recent.
+    /// Times of the joins redirected to it within the arrival window, in order.
     joins: VecDeque<f64>,
+    /// Joins redirected to it in all, and those of them a poll has seen (redirected before it started).
+    joins_total: usize,
+    joins_seen: usize,
 }
 
 impl Entry {
-    fn in_flight(&self) -> usize {
-        match self.poll_started {
-            Some(started) => self.joins.iter().filter(|t| **t > started).count(),
-            None => self.joins.len(),
+    fn new(server: &str, created: f64, prior: Forecast) -> Entry {
+        Entry {
+            server: server.to_string(),
+            created,
+            prior,
+            polled: MeetingFigures::default(),
+            poll_started: None,
+            joins: VecDeque::new(),
+            joins_total: 0,
+            joins_seen: 0,
         }
     }
 
-    fn arrivals(&self, now: f64) -> Arrivals {
+    /// Joins no poll has seen yet: O(1), however many users a meeting has.
+    fn in_flight(&self) -> usize {
+        self.joins_total - self.joins_seen
+    }
+
+    /// The joins kept at or after `at` (they are in time order: a binary search).
+    fn joins_since(&self, at: f64) -> usize {
+        self.joins.len() - self.joins.partition_point(|t| *t < at)
+    }
+
+    fn arrivals(&self, now: f64, window: f64) -> Arrivals {
         Arrivals {
             age: (now - self.created).max(0.0),
             users: f64::from(self.polled.participants) + self.in_flight() as f64,
-            recent_joins: u32::try_from(self.joins.iter().filter(|t| **t >= now - ARRIVAL_WINDOW_SECS).count())
-                .unwrap_or(u32::MAX),
+            recent_joins: u32::try_from(self.joins_since(now - window)).unwrap_or(u32::MAX),
         }
     }
 
-    fn prune(&mut self, now: f64) {
-        let keep_from = (now - ARRIVAL_WINDOW_SECS).min(self.poll_started.unwrap_or(f64::NEG_INFINITY));
-        while self.joins.front().is_some_and(|t| *t < keep_from) {
+    fn prune(&mut self, now: f64, window: f64) {
+        while self.joins.front().is_some_and(|t| *t < now - window) {
             self.joins.pop_front();
         }
     }
@@ -70,11 +87,25 @@ pub struct ServerLoad {
     pub load: f64,
 }
 
+/// How long a computed snapshot of the servers' loads serves placements (each placement and join since is
+/// added to it at once): a burst of creates costs O(1) each, not a pass over every meeting.
+pub const REFRESH_SECS: f64 = 0.1;
+
+/// The servers' loads as computed at `at`, with the placements and joins since added.
+#[derive(Debug)]
+struct Snapshot {
+    at: f64,
+    servers: HashMap<String, ServerLoad>,
+    /// The typical size of the meetings past their first minute, if there are a few.
+    typical: Option<f64>,
+}
+
 /// Every meeting the balancer knows, by server and BBB meeting ID (a meeting placed anew elsewhere is on both
 /// servers until a poll of the first no longer lists it).
 #[derive(Debug, Default)]
 pub struct Ledger {
     meetings: HashMap<(String, String), Entry>,
+    snapshot: Option<Snapshot>,
 }
 
 fn key(server: &str, meeting: &str) -> (String, String) {
@@ -86,44 +117,62 @@ impl Ledger {
     /// hint or history, it is expected to be typical of the pool's meetings past their first minute, if there
     /// are a few.
     pub fn place(&mut self, meeting: String, server: String, now: f64, prior: Forecast, weights: &LoadWeights) {
-        let prior = match (prior.source, self.typical(now, weights)) {
+        let prior = match (prior.source, self.snapshot(now, weights).typical) {
             (Source::Default, Some(users)) => Forecast { users, source: Source::Typical },
             _ => prior,
         };
-        let entry = Entry {
-            server: server.clone(),
-            created: now,
-            prior,
-            polled: MeetingFigures::default(),
-            poll_started: None,
-            joins: VecDeque::new(),
-        };
-        self.meetings.insert((server, meeting), entry);
+        let entry = Entry::new(&server, now, prior);
+        let added = Self::weigh(&entry, now, weights).1;
+        let replaced = self.meetings.insert((server.clone(), meeting), entry);
+        let removed = replaced.map_or(0.0, |old| Self::weigh(&old, now, weights).1);
+        self.adjust(&server, added - removed, 0);
+    }
+
+    /// Adds a change to the snapshot's load of a server.
+    fn adjust(&mut self, server: &str, load: f64, in_flight: usize) {
+        if let Some(snapshot) = self.snapshot.as_mut() {
+            let figures = snapshot.servers.entry(server.to_string()).or_default();
+            figures.load += load;
+            figures.in_flight += in_flight;
+        }
+    }
+
+    /// The snapshot, computed afresh when older than `REFRESH_SECS`.
+    fn snapshot(&mut self, now: f64, weights: &LoadWeights) -> &Snapshot {
+        let fresh = self.snapshot.as_ref().is_some_and(|s| (0.0..REFRESH_SECS).contains(&(now - s.at)));
+        if !fresh {
+            self.snapshot = Some(self.compute(now, weights));
+        }
+        self.snapshot.get_or_insert_with(|| Snapshot { at: now, servers: HashMap::new(), typical: None })
     }
 
     /// A placement given back (the meeting went elsewhere after all); a meeting a poll listed stays.
-    pub fn unplace(&mut self, meeting: &str, server: &str) {
+    pub fn unplace(&mut self, meeting: &str, server: &str, now: f64, weights: &LoadWeights) {
         let key = key(server, meeting);
         if self.meetings.get(&key).is_some_and(|e| e.poll_started.is_none()) {
-            self.meetings.remove(&key);
+            if let Some(entry) = self.meetings.remove(&key) {
+                self.adjust(server, -Self::weigh(&entry, now, weights).1, 0);
+            }
         }
     }
 
     /// `count` users sent to a meeting at `at`. A meeting the ledger does not know yet (placed by another
     /// instance, or before a restart) is taken as new, with the default prior, until a poll tells its age.
     pub fn joined(&mut self, meeting: &str, server: &str, at: f64, count: u32, weights: &LoadWeights) {
-        let entry = self.meetings.entry(key(server, meeting)).or_insert_with(|| Entry {
-            server: server.to_string(),
-            created: at,
-            prior: forecast::prior(weights, None, None),
-            polled: MeetingFigures::default(),
-            poll_started: None,
-            joins: VecDeque::new(),
-        });
+        let key = key(server, meeting);
+        let known = self.meetings.contains_key(&key);
+        let entry =
+            self.meetings.entry(key).or_insert_with(|| Entry::new(server, at, forecast::prior(weights, None, None)));
+        let before = if known { Self::weigh(entry, at, weights).1 } else { 0.0 };
         for _ in 0..count {
+            // Joins come in time order (the caller's clock); one out of order is put in its place.
+            let at = at.max(entry.joins.back().copied().unwrap_or(f64::NEG_INFINITY));
             entry.joins.push_back(at);
         }
-        entry.prune(at);
+        entry.joins_total += count as usize;
+        entry.prune(at, arrival_window(weights));
+        let after = Self::weigh(entry, at, weights).1;
+        self.adjust(server, after - before, count as usize);
     }
 
     /// A poll of `server` that started at `started` listed these meetings. A meeting of the server that an
@@ -142,18 +191,17 @@ impl Ledger {
         for (meeting, figures) in listed {
             listed_here.insert(meeting.as_str());
             let created = now - figures.age.as_secs_f64();
-            let entry = self.meetings.entry(key(server, meeting)).or_insert_with(|| Entry {
-                server: server.to_string(),
-                created,
-                prior: forecast::prior(weights, None, None),
-                polled: MeetingFigures::default(),
-                poll_started: None,
-                joins: VecDeque::new(),
-            });
+            let entry = self
+                .meetings
+                .entry(key(server, meeting))
+                .or_insert_with(|| Entry::new(server, created, forecast::prior(weights, None, None)));
             entry.created = entry.created.min(created);
             entry.polled = figures.clone();
             entry.poll_started = Some(started);
-            entry.prune(now);
+            // The joins redirected before the poll started are in its figures (a poll ends well within the
+            // arrival window, so those after it are all still kept).
+            entry.joins_seen = entry.joins_total - entry.joins_since(started.next_up()).min(entry.joins_total);
+            entry.prune(now, arrival_window(weights));
         }
         let ended: Vec<(String, String)> = self
             .meetings
@@ -165,51 +213,60 @@ impl Ledger {
         for key in &ended {
             self.meetings.remove(key);
         }
+        self.snapshot = None;
         ended.into_iter().map(|(_, id)| id).collect()
     }
 
-    /// The mean forecast of the meetings past their first minute, if there are at least three.
-    fn typical(&self, now: f64, weights: &LoadWeights) -> Option<f64> {
+    /// Every server's figures, and the typical size of the meetings past their first minute (the mean of
+    /// their forecasts, if there are at least three), computed afresh.
+    fn compute(&self, now: f64, weights: &LoadWeights) -> Snapshot {
+        let window = arrival_window(weights);
+        let mut servers: HashMap<String, ServerLoad> = HashMap::new();
         let (mut sum, mut n) = (0.0, 0u32);
-        for entry in self.meetings.values().filter(|e| now - e.created >= ARRIVAL_WINDOW_SECS) {
-            sum += forecast::forecast(weights, entry.prior, &entry.arrivals(now)).users;
-            n += 1;
+        for entry in self.meetings.values() {
+            let (forecast, load) = Self::weigh(entry, now, weights);
+            if now - entry.created >= window {
+                sum += forecast.users;
+                n += 1;
+            }
+            let server = servers.entry(entry.server.clone()).or_default();
+            server.polled_users += entry.polled.participants;
+            server.in_flight += entry.in_flight();
+            server.load += load;
         }
-        (n >= 3).then(|| sum / f64::from(n))
+        Snapshot { at: now, servers, typical: (n >= 3).then(|| sum / f64::from(n)) }
     }
 
     /// Forgets a server's meetings (it went offline, was disabled or removed).
     pub fn forget_server(&mut self, server: &str) {
         self.meetings.retain(|_, e| e.server != server);
+        self.snapshot = None;
     }
 
     /// Forgets meetings no poll ever listed that are older than the join buffer (on an instance that does not
     /// poll, the polls' figures come from the database instead).
     pub fn expire_unpolled(&mut self, now: f64, weights: &LoadWeights) {
         let buffer = weights.join_buffer.as_secs_f64();
+        let before = self.meetings.len();
         self.meetings.retain(|_, e| {
             e.poll_started.is_some() || now - e.created < buffer || e.joins.back().is_some_and(|t| now - t < buffer)
         });
+        if self.meetings.len() != before {
+            self.snapshot = None;
+        }
     }
 
     fn weigh(entry: &Entry, now: f64, weights: &LoadWeights) -> (Forecast, f64) {
-        let arrivals = entry.arrivals(now);
+        let arrivals = entry.arrivals(now, arrival_window(weights));
         let users = forecast::expected_users(weights, entry.prior, &arrivals);
         let streams =
             weights.video * f64::from(entry.polled.videos) + weights.voice * f64::from(entry.polled.voice_participants);
         (forecast::forecast(weights, entry.prior, &arrivals), users + streams)
     }
 
-    /// Every server's figures now.
-    pub fn servers(&self, now: f64, weights: &LoadWeights) -> HashMap<&str, ServerLoad> {
-        let mut servers: HashMap<&str, ServerLoad> = HashMap::new();
-        for entry in self.meetings.values() {
-            let server = servers.entry(entry.server.as_str()).or_default();
-            server.polled_users += entry.polled.participants;
-            server.in_flight += entry.in_flight();
-            server.load += Self::weigh(entry, now, weights).1;
-        }
-        servers
+    /// Every server's figures now: computed at most `REFRESH_SECS` ago, with the placements and joins since.
+    pub fn servers(&mut self, now: f64, weights: &LoadWeights) -> &HashMap<String, ServerLoad> {
+        &self.snapshot(now, weights).servers
     }
 
     /// One meeting now (where it was placed last, if it is on two servers).
@@ -299,15 +356,15 @@ mod tests {
     fn unplacing_gives_back_only_an_unpolled_placement_on_that_server() {
         let mut ledger = Ledger::default();
         ledger.place("m".into(), "s1".into(), 0.0, hint(5.0), &WEIGHTS);
-        ledger.unplace("m", "s2");
+        ledger.unplace("m", "s2", 0.0, &WEIGHTS);
         assert_eq!(ledger.len(), 1);
-        ledger.unplace("m", "s1");
+        ledger.unplace("m", "s1", 0.0, &WEIGHTS);
         assert!(ledger.is_empty());
         // A meeting tried elsewhere and given back stays where a poll listed it.
         ledger.place("p".into(), "s1".into(), 0.0, hint(5.0), &WEIGHTS);
         ledger.polled("s1", 1.0, 1.0, &[("p".into(), figures(4, 1.0))], 60.0, &WEIGHTS);
         ledger.place("p".into(), "s2".into(), 2.0, hint(5.0), &WEIGHTS);
-        ledger.unplace("p", "s2");
+        ledger.unplace("p", "s2", 2.0, &WEIGHTS);
         assert_eq!(ledger.meeting("p", 2.0, &WEIGHTS).map(|m| (m.server, m.polled_users)), Some(("s1".into(), 4)));
         ledger.joined("j", "s3", 0.0, 2, &WEIGHTS);
         let j = ledger.meeting("j", 0.0, &WEIGHTS).expect("a join makes the meeting known");
@@ -316,5 +373,27 @@ mod tests {
         assert_eq!(ledger.len(), 1, "only p, on s1, is left");
         ledger.forget_server("s1");
         assert!(ledger.is_empty());
+    }
+
+    #[test]
+    fn a_snapshot_with_the_changes_since_matches_a_fresh_computation() {
+        let mut ledger = Ledger::default();
+        ledger.place("old".into(), "s1".into(), 0.0, hint(30.0), &WEIGHTS);
+        ledger.polled("s1", 100.0, 100.0, &[("old".into(), figures(20, 100.0))], 60.0, &WEIGHTS);
+        let _ = ledger.servers(200.0, &WEIGHTS);
+        // Within one snapshot: placements, joins (to young, polled and unknown meetings) and a placement given back.
+        ledger.place("a".into(), "s1".into(), 200.0, hint(40.0), &WEIGHTS);
+        ledger.place("b".into(), "s2".into(), 200.0, hint(10.0), &WEIGHTS);
+        ledger.joined("a", "s1", 200.0, 5, &WEIGHTS);
+        ledger.joined("old", "s1", 200.0, 3, &WEIGHTS);
+        ledger.joined("new", "s2", 200.0, 2, &WEIGHTS);
+        ledger.place("c".into(), "s2".into(), 200.0, hint(7.0), &WEIGHTS);
+        ledger.unplace("c", "s2", 200.0, &WEIGHTS);
+        let kept = ledger.servers(200.0, &WEIGHTS).clone();
+        let fresh = ledger.compute(200.0, &WEIGHTS).servers;
+        for server in ["s1", "s2"] {
+            assert!((kept[server].load - fresh[server].load).abs() < 1e-9, "{server}: {kept:?} vs {fresh:?}");
+            assert_eq!(kept[server].in_flight, fresh[server].in_flight, "{server}");
+        }
     }
 }

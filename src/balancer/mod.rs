@@ -220,12 +220,14 @@ mod tests {
         let prior = forecast::prior(&WEIGHTS, None, None);
         for n in 0..300 {
             let loads = ledger.servers(0.0, &WEIGHTS);
-            let candidates: Vec<Candidate<'_>> =
-                ids.iter().map(|id| Candidate { id, tag: None, load: loads.get(id).map_or(0.0, |s| s.load) }).collect();
+            let candidates: Vec<Candidate<'_>> = ids
+                .iter()
+                .map(|id| Candidate { id, tag: None, load: loads.get(*id).map_or(0.0, |s| s.load) })
+                .collect();
             let chosen = choose(&candidates, &TagRequest::default()).unwrap();
             ledger.place(format!("m{n}"), chosen.to_string(), 0.0, prior, &WEIGHTS);
         }
-        let counts: Vec<f64> = ids.iter().map(|id| ledger.servers(0.0, &WEIGHTS)[id].load / 15.0).collect();
+        let counts: Vec<f64> = ids.iter().map(|id| ledger.servers(0.0, &WEIGHTS)[*id].load / 15.0).collect();
         assert_eq!(counts, [100.0, 100.0, 100.0]);
     }
 }

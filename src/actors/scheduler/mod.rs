@@ -185,7 +185,7 @@ impl Scheduler {
     }
 
     /// The servers that may take a new meeting, with the load placement uses.
-    fn candidates(&self) -> Vec<(String, Option<String>, f64)> {
+    fn candidates(&mut self) -> Vec<(String, Option<String>, f64)> {
         self.figures()
             .into_iter()
             .filter_map(|f| {
@@ -195,13 +195,13 @@ impl Scheduler {
     }
 
     /// Every server's figures now.
-    fn figures(&self) -> Vec<LiveFigures> {
-        let weights = self.deps.config.load_weights();
-        let mut ledger = self.ledger.servers(self.now(), &weights);
+    fn figures(&mut self) -> Vec<LiveFigures> {
+        let (now, weights) = (self.now(), self.deps.config.load_weights());
+        let ledger = self.ledger.servers(now, &weights);
         self.slots
             .iter()
             .map(|(id, slot)| {
-                let figures = ledger.remove(id.as_str()).unwrap_or_default();
+                let figures = ledger.get(id.as_str()).copied().unwrap_or_default();
                 let open = slot.row.state() == ServerState::Enabled && slot.row.online;
                 let placement_load = slot.polled_load.filter(|_| open).map(|polled| {
                     let ledger_load = figures.load * slot.row.load_multiplier;
@@ -265,7 +265,8 @@ impl Handler<Unreserve> for Scheduler {
     type Result = ();
 
     fn handle(&mut self, msg: Unreserve, _: &mut Context<Self>) {
-        self.ledger.unplace(&msg.bbb_meeting_id, &msg.server_id);
+        let (now, weights) = (self.now(), self.deps.config.load_weights());
+        self.ledger.unplace(&msg.bbb_meeting_id, &msg.server_id, now, &weights);
     }
 }
 
