@@ -20,6 +20,15 @@ pub struct Place {
     pub prior: Forecast,
 }
 
+/// A better prior for a meeting just placed (its history, read with its insert).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Reprior {
+    pub server_id: String,
+    pub bbb_meeting_id: String,
+    pub prior: Forecast,
+}
+
 /// A join redirected to a meeting's server: a user about to arrive there.
 #[derive(Message)]
 #[rtype(result = "()")]

@@ -10,11 +10,9 @@ use crate::api::placement::locate;
 use crate::api::policy::{CreateParams, Policy};
 use crate::api::request::ApiCall;
 use crate::app::AppState;
-use crate::balancer::forecast::{self, Forecast};
+use crate::balancer::forecast;
 use crate::balancer::TagRequest;
 use crate::callbacks;
-use crate::db;
-use crate::db::models::meeting_history::MeetingHistory;
 use crate::error::BbbError;
 
 /// The users a create says its meeting will have: `meta_bbb-meeting-size-hint` (the hint other load balancers
@@ -24,31 +22,14 @@ fn size_hint(call: &ApiCall) -> Option<u32> {
     number("meta_bbb-meeting-size-hint").or_else(|| number("maxParticipants"))
 }
 
-/// What the meeting is expected to reach: its size hint, else the mean peak of its earlier sessions, else the
-/// default (`balancer::forecast::prior`).
-async fn prior(state: &AppState, call: &ApiCall, meeting_id: &str) -> Forecast {
-    let weights = state.config.load_weights();
-    let hint = size_hint(call);
-    if hint.is_some() {
-        return forecast::prior(&weights, hint, None);
-    }
-    let bbb_meeting_id = call.bbb_meeting_id(meeting_id);
-    let history = db::run(&state.pool, move |conn| MeetingHistory::mean_peak(conn, &bbb_meeting_id)).await;
-    // The forecast only steers placement: without the history, the meeting is placed all the same.
-    let history = history.unwrap_or_else(|e| {
-        log::warn!("the history of meeting {meeting_id} is not known: {e}");
-        None
-    });
-    forecast::prior(&weights, None, history)
-}
-
 /// Handles `create`.
 pub async fn create(state: web::Data<AppState>, call: ApiCall) -> Result<HttpResponse, BbbError> {
     let meeting_id = call.meeting_id()?.to_string();
     let config = &state.config;
     let policy = Policy::create(config, call.tenant.as_deref());
     let tag = TagRequest::parse(policy.server_tag(call.get("meta_server-tag")));
-    let prior = prior(&state, &call, &meeting_id).await;
+    // A hint is known now; the history, if any, is read with the meeting's insert (`placement::locate`).
+    let prior = forecast::prior(&config.load_weights(), size_hint(&call), None);
     let meeting = locate(&state, &call, &meeting_id, tag, prior).await?;
     let meeting = Arc::new(meeting);
     state.shared.remember(meeting.clone());

@@ -7,13 +7,14 @@
 
 use rand::Rng;
 
-use crate::actors::messages::{Place, Reload, Unreserve};
+use crate::actors::messages::{Place, Reload, Reprior, Unreserve};
 use crate::api::meetings::server_of;
 use crate::api::request::ApiCall;
 use crate::app::AppState;
-use crate::balancer::forecast::Forecast;
+use crate::balancer::forecast::{self, Forecast, Source};
 use crate::balancer::{PlaceError, TagRequest};
 use crate::db::models::meeting::{Meeting, Placement};
+use crate::db::models::meeting_history::MeetingHistory;
 use crate::db::models::server::ServerState;
 use crate::db::models::tenant::Tenant;
 use crate::db::{self, DbError};
@@ -65,7 +66,9 @@ async fn keeps_its_server(state: &AppState, server: Option<&ServerView>, meeting
 
 /// What the database call of a placement found or did.
 enum Stored {
-    Inserted(Meeting),
+    /// A new row, and the mean peak of the meeting's earlier sessions, if it had any (asked for a meeting placed
+    /// without a size hint).
+    Inserted(Meeting, Option<f64>),
     /// The meeting exists (stored earlier, or concurrently by another create).
     Existing(Meeting),
     NoVoiceBridge,
@@ -131,6 +134,7 @@ pub async fn locate(
         let length = state.config.voice_bridge_len;
         let replacing = replace.take();
         let second_try = replacing.is_some();
+        let wants_history = prior.source == Source::Default;
         let stored = db::run(&state.pool, move |conn| -> Result<Stored, DbError> {
             match replacing {
                 Some(old) => {
@@ -153,7 +157,12 @@ pub async fn locate(
                 }
             }
             Ok(match placed {
-                Some(Placement::Inserted(meeting)) => Stored::Inserted(meeting),
+                Some(Placement::Inserted(meeting)) => {
+                    // Read in the same call: the placement weighs the default until the scheduler hears of it.
+                    let history =
+                        if wants_history { MeetingHistory::mean_peak(conn, &meeting.bbb_meeting_id)? } else { None };
+                    Stored::Inserted(meeting, history)
+                }
                 Some(Placement::Existing(meeting)) => Stored::Existing(meeting),
                 Some(Placement::BbbIdTaken(_)) => Stored::IdTaken,
                 Some(Placement::ServerNotEnabled) => Stored::ServerNotEnabled,
@@ -162,7 +171,13 @@ pub async fn locate(
         })
         .await?;
         let existing = match stored {
-            Stored::Inserted(meeting) => return Ok(meeting),
+            Stored::Inserted(meeting, history) => {
+                if let Some(peak) = history {
+                    let prior = forecast::prior(&state.config.load_weights(), None, Some(peak));
+                    state.scheduler.do_send(Reprior { server_id, bbb_meeting_id, prior });
+                }
+                return Ok(meeting);
+            }
             Stored::NoVoiceBridge => {
                 state.scheduler.do_send(Unreserve { server_id, bbb_meeting_id });
                 return Err(BbbError::internal("Could not allocate a unique voice bridge."));

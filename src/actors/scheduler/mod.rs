@@ -14,7 +14,7 @@ mod sharing;
 
 use crate::actors::join_sync::{JoinSync, SYNC_INTERVAL};
 use crate::actors::messages::{
-    Configure, Figures, Joined, LiveFigures, LoadReport, Place, PollAll, PollNow, Reload, Retire, Unreserve,
+    Configure, Figures, Joined, LiveFigures, LoadReport, Place, PollAll, PollNow, Reload, Reprior, Retire, Unreserve,
 };
 use crate::actors::server::ServerActor;
 use crate::balancer::ledger::Ledger;
@@ -299,6 +299,15 @@ impl Handler<LoadReport> for Scheduler {
         if changed {
             self.publish();
         }
+    }
+}
+
+impl Handler<Reprior> for Scheduler {
+    type Result = ();
+
+    fn handle(&mut self, msg: Reprior, _: &mut Context<Self>) {
+        let (now, weights) = (self.now(), self.deps.config.load_weights());
+        self.ledger.reprior(&msg.bbb_meeting_id, &msg.server_id, msg.prior, now, &weights);
     }
 }
 

@@ -5,65 +5,13 @@
 //! A join counts at once, as a user in flight, until a poll that started after it shows the meeting's real
 //! participants; the poll's figure then wins, plus the joins redirected since that poll started.
 
-use std::collections::{HashMap, VecDeque};
+mod entry;
 
-use super::forecast::{self, arrival_window, Arrivals, Forecast, Source};
+use std::collections::HashMap;
+
+use super::forecast::{self, arrival_window, Forecast, Source};
 use super::{LoadWeights, MeetingFigures};
-
-/// What the ledger knows of one meeting.
-#[derive(Clone, Debug)]
-struct Entry {
-    server: String,
-    created: f64,
-    prior: Forecast,
-    polled: MeetingFigures,
-    /// When the poll that gave `polled` started; `None` before any poll listed the meeting.
-    poll_started: Option<f64>,
-    /// Times of the joins redirected to it within the arrival window, in order.
-    joins: VecDeque<f64>,
-    /// Joins redirected to it in all, and those of them a poll has seen (redirected before it started).
-    joins_total: usize,
-    joins_seen: usize,
-}
-
-impl Entry {
-    fn new(server: &str, created: f64, prior: Forecast) -> Entry {
-        Entry {
-            server: server.to_string(),
-            created,
-            prior,
-            polled: MeetingFigures::default(),
-            poll_started: None,
-            joins: VecDeque::new(),
-            joins_total: 0,
-            joins_seen: 0,
-        }
-    }
-
-    /// Joins no poll has seen yet: O(1), however many users a meeting has.
-    fn in_flight(&self) -> usize {
-        self.joins_total - self.joins_seen
-    }
-
-    /// The joins kept at or after `at` (they are in time order: a binary search).
-    fn joins_since(&self, at: f64) -> usize {
-        self.joins.len() - self.joins.partition_point(|t| *t < at)
-    }
-
-    fn arrivals(&self, now: f64, window: f64) -> Arrivals {
-        Arrivals {
-            age: (now - self.created).max(0.0),
-            users: f64::from(self.polled.participants) + self.in_flight() as f64,
-            recent_joins: u32::try_from(self.joins_since(now - window)).unwrap_or(u32::MAX),
-        }
-    }
-
-    fn prune(&mut self, now: f64, window: f64) {
-        while self.joins.front().is_some_and(|t| *t < now - window) {
-            self.joins.pop_front();
-        }
-    }
-}
+use entry::Entry;
 
 /// A meeting as the ledger sees it now (for status output).
 #[derive(Clone, Debug, PartialEq)]
@@ -122,10 +70,19 @@ impl Ledger {
             _ => prior,
         };
         let entry = Entry::new(&server, now, prior);
-        let added = Self::weigh(&entry, now, weights).1;
+        let added = entry.weigh(now, weights).1;
         let replaced = self.meetings.insert((server.clone(), meeting), entry);
-        let removed = replaced.map_or(0.0, |old| Self::weigh(&old, now, weights).1);
+        let removed = replaced.map_or(0.0, |old| old.weigh(now, weights).1);
         self.adjust(&server, added - removed, 0);
+    }
+
+    /// A better prior for a meeting placed without one (its history, read after its placement).
+    pub fn reprior(&mut self, meeting: &str, server: &str, prior: Forecast, now: f64, weights: &LoadWeights) {
+        let Some(entry) = self.meetings.get_mut(&key(server, meeting)) else { return };
+        let before = entry.weigh(now, weights).1;
+        entry.prior = prior;
+        let after = entry.weigh(now, weights).1;
+        self.adjust(server, after - before, 0);
     }
 
     /// Adds a change to the snapshot's load of a server.
@@ -151,7 +108,7 @@ impl Ledger {
         let key = key(server, meeting);
         if self.meetings.get(&key).is_some_and(|e| e.poll_started.is_none()) {
             if let Some(entry) = self.meetings.remove(&key) {
-                self.adjust(server, -Self::weigh(&entry, now, weights).1, 0);
+                self.adjust(server, -entry.weigh(now, weights).1, 0);
             }
         }
     }
@@ -163,7 +120,7 @@ impl Ledger {
         let known = self.meetings.contains_key(&key);
         let entry =
             self.meetings.entry(key).or_insert_with(|| Entry::new(server, at, forecast::prior(weights, None, None)));
-        let before = if known { Self::weigh(entry, at, weights).1 } else { 0.0 };
+        let before = if known { entry.weigh(at, weights).1 } else { 0.0 };
         for _ in 0..count {
             // Joins come in time order (the caller's clock); one out of order is put in its place.
             let at = at.max(entry.joins.back().copied().unwrap_or(f64::NEG_INFINITY));
@@ -171,7 +128,7 @@ impl Ledger {
         }
         entry.joins_total += count as usize;
         entry.prune(at, arrival_window(weights));
-        let after = Self::weigh(entry, at, weights).1;
+        let after = entry.weigh(at, weights).1;
         self.adjust(server, after - before, count as usize);
     }
 
@@ -224,7 +181,7 @@ impl Ledger {
         let mut servers: HashMap<String, ServerLoad> = HashMap::new();
         let (mut sum, mut n) = (0.0, 0u32);
         for entry in self.meetings.values() {
-            let (forecast, load) = Self::weigh(entry, now, weights);
+            let (forecast, load) = entry.weigh(now, weights);
             if now - entry.created >= window {
                 sum += forecast.users;
                 n += 1;
@@ -256,14 +213,6 @@ impl Ledger {
         }
     }
 
-    fn weigh(entry: &Entry, now: f64, weights: &LoadWeights) -> (Forecast, f64) {
-        let arrivals = entry.arrivals(now, arrival_window(weights));
-        let users = forecast::expected_users(weights, entry.prior, &arrivals);
-        let streams =
-            weights.video * f64::from(entry.polled.videos) + weights.voice * f64::from(entry.polled.voice_participants);
-        (forecast::forecast(weights, entry.prior, &arrivals), users + streams)
-    }
-
     /// Every server's figures now: computed at most `REFRESH_SECS` ago, with the placements and joins since.
     pub fn servers(&mut self, now: f64, weights: &LoadWeights) -> &HashMap<String, ServerLoad> {
         &self.snapshot(now, weights).servers
@@ -277,7 +226,7 @@ impl Ledger {
             .filter(|((_, id), _)| id == meeting)
             .map(|(_, e)| e)
             .max_by(|a, b| a.created.total_cmp(&b.created))?;
-        let (forecast, load) = Self::weigh(entry, now, weights);
+        let (forecast, load) = entry.weigh(now, weights);
         Some(MeetingLoad {
             server: entry.server.clone(),
             polled_users: entry.polled.participants,
