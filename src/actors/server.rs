@@ -200,10 +200,10 @@ impl ServerActor {
         if transition == Transition::WentOffline {
             self.peaks.clear();
         }
-        let seen: HashSet<String> = meetings.iter().map(|(id, _)| id.clone()).collect();
+        let listed_ids: HashSet<String> = meetings.iter().map(|(id, _)| id.clone()).collect();
         let meetings = success.then_some(meetings);
         let went_offline = transition == Transition::WentOffline;
-        let empty = success && seen.is_empty();
+        let empty = success && listed_ids.is_empty();
         let id = self.server.id.clone();
         let db = self.deps.pool.clone();
         let grace = config.new_meeting_grace().as_millis() as i64;
@@ -214,7 +214,6 @@ impl ServerActor {
         let report_id = server.id.clone();
         let end_client = config.bbb_client();
         async move {
-            let listed_ids = seen.clone();
             let written = blocking(move || -> Result<(Vec<Meeting>, bool), DbError> {
                 let mut conn = db.get()?;
                 Server::record_poll(&mut conn, &id, &record)?;

@@ -87,12 +87,14 @@ pub fn forecast(weights: &LoadWeights, prior: Forecast, arrivals: &Arrivals) -> 
     }
 }
 
-/// The users a meeting weighs now: measured users, plus those still expected, faded over the join buffer.
-pub fn expected_users(weights: &LoadWeights, prior: Forecast, arrivals: &Arrivals) -> f64 {
+/// A meeting's forecast now, and the users it weighs: measured users, plus those still expected, faded over the
+/// join buffer.
+pub fn expected_users(weights: &LoadWeights, prior: Forecast, arrivals: &Arrivals) -> (Forecast, f64) {
     let buffer = weights.join_buffer.as_secs_f64();
     let fade = if buffer > 0.0 { (1.0 - arrivals.age / buffer).clamp(0.0, 1.0) } else { 0.0 };
-    let still_coming = (forecast(weights, prior, arrivals).users - arrivals.users).max(0.0);
-    arrivals.users + still_coming * fade
+    let forecast = forecast(weights, prior, arrivals);
+    let still_coming = (forecast.users - arrivals.users).max(0.0);
+    (forecast, arrivals.users + still_coming * fade)
 }
 
 #[cfg(test)]
@@ -118,8 +120,8 @@ mod tests {
     #[test]
     fn a_new_meeting_weighs_its_prior() {
         let hinted = prior(&WEIGHTS, Some(40), None);
-        assert_eq!(expected_users(&WEIGHTS, hinted, &at(0.0, 0.0, 0)), 40.0);
-        assert_eq!(expected_users(&WEIGHTS, prior(&WEIGHTS, None, None), &at(0.0, 0.0, 0)), 15.0);
+        assert_eq!(expected_users(&WEIGHTS, hinted, &at(0.0, 0.0, 0)).1, 40.0);
+        assert_eq!(expected_users(&WEIGHTS, prior(&WEIGHTS, None, None), &at(0.0, 0.0, 0)).1, 15.0);
     }
 
     #[test]
@@ -144,11 +146,11 @@ mod tests {
     #[test]
     fn the_users_still_expected_fade_over_the_join_buffer() {
         let hinted = prior(&WEIGHTS, Some(40), None);
-        assert_eq!(expected_users(&WEIGHTS, hinted, &at(450.0, 10.0, 0)), 10.0 + 30.0 * 0.5);
-        assert_eq!(expected_users(&WEIGHTS, hinted, &at(900.0, 10.0, 0)), 10.0);
+        assert_eq!(expected_users(&WEIGHTS, hinted, &at(450.0, 10.0, 0)).1, 10.0 + 30.0 * 0.5);
+        assert_eq!(expected_users(&WEIGHTS, hinted, &at(900.0, 10.0, 0)).1, 10.0);
         // Measured users beyond the forecast count as they are.
-        assert_eq!(expected_users(&WEIGHTS, hinted, &at(60.0, 55.0, 0)), 55.0);
+        assert_eq!(expected_users(&WEIGHTS, hinted, &at(60.0, 55.0, 0)).1, 55.0);
         let no_buffer = LoadWeights { join_buffer: Duration::ZERO, ..WEIGHTS };
-        assert_eq!(expected_users(&no_buffer, hinted, &at(0.0, 3.0, 0)), 3.0);
+        assert_eq!(expected_users(&no_buffer, hinted, &at(0.0, 3.0, 0)).1, 3.0);
     }
 }

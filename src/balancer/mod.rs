@@ -40,11 +40,14 @@ pub struct MeetingFigures {
     pub age: Duration,
 }
 
+/// The extra weight of a meeting's webcam and voice streams.
+pub fn streams(weights: &LoadWeights, meeting: &MeetingFigures) -> f64 {
+    weights.video * f64::from(meeting.videos) + weights.voice * f64::from(meeting.voice_participants)
+}
+
 /// The measured weight of one meeting: its users and weighted streams.
 pub fn meeting_load(weights: &LoadWeights, meeting: &MeetingFigures) -> f64 {
-    f64::from(meeting.participants)
-        + weights.video * f64::from(meeting.videos)
-        + weights.voice * f64::from(meeting.voice_participants)
+    f64::from(meeting.participants) + streams(weights, meeting)
 }
 
 /// The measured load of a server, as a poll shows it: its meetings' weights times its multiplier.

@@ -4,12 +4,11 @@
 use std::collections::VecDeque;
 
 use crate::balancer::forecast::{self, arrival_window, Arrivals, Forecast};
-use crate::balancer::{LoadWeights, MeetingFigures};
+use crate::balancer::{streams, LoadWeights, MeetingFigures};
 
 /// What the ledger knows of one meeting.
 #[derive(Clone, Debug)]
 pub struct Entry {
-    pub server: String,
     pub created: f64,
     pub prior: Forecast,
     pub polled: MeetingFigures,
@@ -23,9 +22,8 @@ pub struct Entry {
 }
 
 impl Entry {
-    pub fn new(server: &str, created: f64, prior: Forecast) -> Entry {
+    pub fn new(created: f64, prior: Forecast) -> Entry {
         Entry {
-            server: server.to_string(),
             created,
             prior,
             polled: MeetingFigures::default(),
@@ -63,9 +61,7 @@ impl Entry {
     /// Its forecast now, and what it weighs (users and weighted streams).
     pub fn weigh(&self, now: f64, weights: &LoadWeights) -> (Forecast, f64) {
         let arrivals = self.arrivals(now, arrival_window(weights));
-        let users = forecast::expected_users(weights, self.prior, &arrivals);
-        let streams =
-            weights.video * f64::from(self.polled.videos) + weights.voice * f64::from(self.polled.voice_participants);
-        (forecast::forecast(weights, self.prior, &arrivals), users + streams)
+        let (forecast, users) = forecast::expected_users(weights, self.prior, &arrivals);
+        (forecast, users + streams(weights, &self.polled))
     }
 }

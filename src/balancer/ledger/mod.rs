@@ -13,7 +13,8 @@ use super::forecast::{self, arrival_window, Forecast, Source};
 use super::{LoadWeights, MeetingFigures};
 use entry::Entry;
 
-/// A meeting as the ledger sees it now (for status output).
+/// A meeting as the ledger sees it now (what the tests inspect).
+#[cfg(test)]
 #[derive(Clone, Debug, PartialEq)]
 pub struct MeetingLoad {
     pub server: String,
@@ -69,7 +70,7 @@ impl Ledger {
             (Source::Default, Some(users)) => Forecast { users, source: Source::Typical },
             _ => prior,
         };
-        let entry = Entry::new(&server, now, prior);
+        let entry = Entry::new(now, prior);
         let added = entry.weigh(now, weights).1;
         let replaced = self.meetings.insert((server.clone(), meeting), entry);
         let removed = replaced.map_or(0.0, |old| old.weigh(now, weights).1);
@@ -118,8 +119,7 @@ impl Ledger {
     pub fn joined(&mut self, meeting: &str, server: &str, at: f64, count: u32, weights: &LoadWeights) {
         let key = key(server, meeting);
         let known = self.meetings.contains_key(&key);
-        let entry =
-            self.meetings.entry(key).or_insert_with(|| Entry::new(server, at, forecast::prior(weights, None, None)));
+        let entry = self.meetings.entry(key).or_insert_with(|| Entry::new(at, forecast::prior(weights, None, None)));
         let before = if known { entry.weigh(at, weights).1 } else { 0.0 };
         for _ in 0..count {
             // Joins come in time order (the caller's clock); one out of order is put in its place.
@@ -151,7 +151,7 @@ impl Ledger {
             let entry = self
                 .meetings
                 .entry(key(server, meeting))
-                .or_insert_with(|| Entry::new(server, created, forecast::prior(weights, None, None)));
+                .or_insert_with(|| Entry::new(created, forecast::prior(weights, None, None)));
             entry.created = entry.created.min(created);
             entry.polled = figures.clone();
             entry.poll_started = Some(started);
@@ -180,13 +180,13 @@ impl Ledger {
         let window = arrival_window(weights);
         let mut servers: HashMap<String, ServerLoad> = HashMap::new();
         let (mut sum, mut n) = (0.0, 0u32);
-        for entry in self.meetings.values() {
+        for ((server, _), entry) in &self.meetings {
             let (forecast, load) = entry.weigh(now, weights);
             if now - entry.created >= window {
                 sum += forecast.users;
                 n += 1;
             }
-            let server = servers.entry(entry.server.clone()).or_default();
+            let server = servers.entry(server.clone()).or_default();
             server.polled_users += entry.polled.participants;
             server.in_flight += entry.in_flight();
             server.load += load;
@@ -196,7 +196,7 @@ impl Ledger {
 
     /// Forgets a server's meetings (it went offline, was disabled or removed).
     pub fn forget_server(&mut self, server: &str) {
-        self.meetings.retain(|_, e| e.server != server);
+        self.meetings.retain(|(host, _), _| host != server);
         self.snapshot = None;
     }
 
@@ -217,18 +217,21 @@ impl Ledger {
     pub fn servers(&mut self, now: f64, weights: &LoadWeights) -> &HashMap<String, ServerLoad> {
         &self.snapshot(now, weights).servers
     }
+}
 
+/// What the tests inspect.
+#[cfg(test)]
+impl Ledger {
     /// One meeting now (where it was placed last, if it is on two servers).
     pub fn meeting(&self, meeting: &str, now: f64, weights: &LoadWeights) -> Option<MeetingLoad> {
-        let entry = self
+        let ((server, _), entry) = self
             .meetings
             .iter()
             .filter(|((_, id), _)| id == meeting)
-            .map(|(_, e)| e)
-            .max_by(|a, b| a.created.total_cmp(&b.created))?;
+            .max_by(|(_, a), (_, b)| a.created.total_cmp(&b.created))?;
         let (forecast, load) = entry.weigh(now, weights);
         Some(MeetingLoad {
-            server: entry.server.clone(),
+            server: server.clone(),
             polled_users: entry.polled.participants,
             in_flight: entry.in_flight(),
             forecast,
