@@ -5,14 +5,16 @@
 #                                            getmeetings memory; all by default)
 #   bash benches/run.sh placement            the placement simulation (benches/placement/: no network)
 #   bash benches/run.sh classes              classes end to end: Scalelite + 4 fake BBB servers (benches/classes.rs)
+#   bash benches/run.sh import-ruby         `scalelite import-ruby` of 100,000 recordings (benches/import_ruby.rs;
+#                                            SCALELITE_BENCH_RECORDINGS=N for another size)
 #   bash benches/run.sh recordings [sqlite|postgres]
 #                                            the recordings index with 1,000,000 recordings (benches/recordings.rs;
 #                                            SCALELITE_BENCH_RECORDINGS=N for another size)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/postgres.sh
-if ! command -v wrk >/dev/null 2>&1; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
+if ! command -v wrk >/dev/null 2>&1 || ! command -v redis-server >/dev/null 2>&1; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk redis-server
 fi
 if [ -z "${SCALELITE_TEST_POSTGRES_URL:-}" ]; then
   start_throwaway_postgres
@@ -20,6 +22,8 @@ fi
 cargo build --release --locked -p fake-bbb
 if [ "${1:-}" = classes ]; then
   cargo bench --locked --bench classes
+elif [ "${1:-}" = import-ruby ]; then
+  cargo bench --locked --bench import_ruby
 elif [ "${1:-}" = placement ]; then
   cargo bench --locked --bench placement
 elif [ "${1:-}" = recordings ]; then

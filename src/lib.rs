@@ -22,5 +22,6 @@ pub mod recordings;
 pub mod request_body;
 pub mod request_log;
 pub mod routes;
+pub mod ruby_import;
 pub mod ruby_settings;
 pub mod secret;

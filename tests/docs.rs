@@ -43,5 +43,9 @@ fn the_sample_file_loads_to_exactly_the_defaults() {
     let sample = scalelite::config::Config::load(&values).unwrap();
     // The sample shows exactly the defaults: loading it changes nothing.
     let defaults = scalelite::config::Config::load(&std::collections::HashMap::new()).unwrap();
+    // One exception, as in Ruby Scalelite: setting LOADBALANCER_CHECKSUM_ALGORITHM at all, even to its default
+    // list, makes new servers sign with the strongest algorithm of it rather than SHA-256.
+    assert_eq!(sample.default_server_checksum, scalelite::bbb::checksum::Algorithm::Sha512);
+    let sample = scalelite::config::Config { default_server_checksum: defaults.default_server_checksum, ..sample };
     assert_eq!(format!("{sample:?}"), format!("{defaults:?}"));
 }

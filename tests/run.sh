@@ -13,6 +13,12 @@ if [ -z "${SCALELITE_TEST_POSTGRES_URL:-}" ]; then
   start_throwaway_postgres
 fi
 
+# Debian's redis-server: Ruby Scalelite's Redis for the import tests (tests/import_ruby.rs).
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "tests/run.sh: installing redis-server (apt-get)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server
+fi
+
 # From PyPI: the BBB client library the suite drives Scalelite with (tests/client_library.rs) and the Prometheus
 # text-format parser (tests/metrics.rs).
 if ! python3 -c 'import bigbluebutton_api_python, jxmlease, prometheus_client' 2>/dev/null; then

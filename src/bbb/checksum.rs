@@ -37,6 +37,11 @@ impl Algorithm {
         }
     }
 
+    /// The strongest of these (SHA-256 when none is given), which Ruby Scalelite signs its calls to BBB with.
+    pub fn strongest(allowed: &[Algorithm]) -> Algorithm {
+        allowed.iter().copied().max_by_key(|a| a.hex_len()).unwrap_or(Algorithm::Sha256)
+    }
+
     /// The canonical upper-case name, as Ruby Scalelite writes it.
     pub fn name(self) -> &'static str {
         match self {

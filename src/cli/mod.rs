@@ -1,6 +1,7 @@
 //! The `scalelite` command line: `serve` (the default) and the administration commands of Ruby Scalelite's
 //! rake tasks. Every command loads and validates the configuration first; errors print one line and exit 1.
 
+mod import_ruby;
 mod serve;
 mod servers;
 mod tenants;
@@ -45,6 +46,22 @@ enum Command {
     TenantSettings {
         #[command(subcommand)]
         command: Option<TenantSettingsCommand>,
+    },
+    /// Bring a Ruby Scalelite deployment over: servers, tenants, settings and meetings from its Redis,
+    /// recordings and callback data from its PostgreSQL. Safe to run again; recording files stay where they are.
+    ImportRuby {
+        /// Ruby Scalelite's Redis, e.g. redis://redis:6379/0
+        #[arg(long, env = "REDIS_URL")]
+        redis_url: String,
+        /// Ruby's REDIS_NAMESPACE
+        #[arg(long, env = "REDIS_NAMESPACE", default_value = "scalelite")]
+        redis_namespace: String,
+        /// Ruby Scalelite's PostgreSQL, e.g. postgres://user:pass@db/scalelite_production
+        #[arg(long)]
+        ruby_database_url: String,
+        /// Print what would be imported without writing anything.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Database maintenance.
     Db {
@@ -202,6 +219,10 @@ pub fn main() -> ExitCode {
         Command::Tenants { command } => tenants::run(&config, command.unwrap_or(TenantsCommand::List)),
         Command::TenantSettings { command } => {
             tenants::run_settings(&config, command.unwrap_or(TenantSettingsCommand::List))
+        }
+        Command::ImportRuby { redis_url, redis_namespace, ruby_database_url, dry_run } => {
+            let source = crate::ruby_import::Source { redis_url, redis_namespace, ruby_database_url, dry_run };
+            import_ruby::run(&config, &source)
         }
         Command::Db { command: DbCommand::Migrate } => migrate(&config),
     };

@@ -14,7 +14,7 @@ pub struct Key {
 pub const KEYS: &[Key] = &[
     Key { name: "LOADBALANCER_SECRET", default: "", meaning: "Main API secret. Unset (with LOADBALANCER_SECRETS unset too): one is generated at the first start, kept in the database and printed once" },
     Key { name: "LOADBALANCER_SECRETS", default: "", meaning: "Further accepted secrets, colon-separated (for rotation)" },
-    Key { name: "LOADBALANCER_CHECKSUM_ALGORITHM", default: "SHA1:SHA256:SHA384:SHA512", meaning: "Accepted checksum algorithms, colon-separated (SHA1, SHA256, SHA384, SHA512)" },
+    Key { name: "LOADBALANCER_CHECKSUM_ALGORITHM", default: "SHA1:SHA256:SHA384:SHA512", meaning: "Accepted checksum algorithms, colon-separated (SHA1, SHA256, SHA384, SHA512); when set, new servers are signed with the strongest of them (else SHA256), as Ruby does" },
     Key { name: "CHECKSUM_EMPTY_FORM_ALLOWED", default: "false", meaning: "Accept a form POST with no query string whose checksum covers the empty string instead of its body (old front-ends). Off: such a checksum would authorise any body" },
     Key { name: "DATABASE_URL", default: DEFAULT_DATABASE_URL, meaning: "sqlite://PATH (the default, a file in the working folder) or postgres://USER:PASSWORD@HOST/DB" },
     Key { name: "DB_POOL_SIZE", default: "10", meaning: "Database connections per instance" },

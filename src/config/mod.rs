@@ -34,6 +34,9 @@ pub struct ConfigError {
 pub struct Config {
     pub loadbalancer_secrets: Vec<Secret>,
     pub checksum_algorithms: Vec<Algorithm>,
+    /// What a new server's calls are signed with unless it is told otherwise: the strongest of
+    /// `LOADBALANCER_CHECKSUM_ALGORITHM` when it is set, else SHA-256, as Ruby Scalelite does.
+    pub default_server_checksum: Algorithm,
     pub checksum_empty_form_allowed: bool,
     pub database_url: DatabaseUrl,
     pub db_pool_size: u32,
@@ -138,6 +141,10 @@ impl Config {
 
         Ok(Config {
             loadbalancer_secrets,
+            default_server_checksum: match r.given("LOADBALANCER_CHECKSUM_ALGORITHM") {
+                Some(_) => Algorithm::strongest(&checksum_algorithms),
+                None => Algorithm::Sha256,
+            },
             checksum_algorithms,
             checksum_empty_form_allowed: r.flag("CHECKSUM_EMPTY_FORM_ALLOWED")?,
             database_url,

@@ -251,6 +251,7 @@ pub fn sign(algorithm: Algorithm, call: &str, query: &str, body: &str, secret: &
 }
 
 pub mod pool;
+pub mod ruby;
 
 /// A response, read whole.
 pub struct Reply {

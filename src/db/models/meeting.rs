@@ -115,6 +115,15 @@ impl Meeting {
             .optional()?)
     }
 
+    /// The meeting that holds this voice bridge.
+    pub fn find_by_voice_bridge(conn: &mut DbConnection, voice_bridge: &str) -> Result<Option<Meeting>, DbError> {
+        Ok(meetings::table
+            .filter(meetings::voice_bridge.eq(voice_bridge))
+            .select(Meeting::as_select())
+            .first(conn)
+            .optional()?)
+    }
+
     /// Deletes a meeting; true if it existed.
     pub fn delete(conn: &mut DbConnection, tenant_id: &str, meeting_id: &str) -> Result<bool, DbError> {
         Ok(diesel::delete(meetings::table.find((tenant_id, meeting_id))).execute(conn)? > 0)
