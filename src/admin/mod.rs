@@ -1,6 +1,7 @@
-//! Administration of servers and tenants: the operations, the servers YAML sync, and the `/scalelite/api` routes.
+//! Administration of servers, tenants and meetings: the operations, the servers YAML sync, and the `/scalelite/api` routes.
 
 pub mod http;
+pub mod meetings;
 pub mod servers;
 pub mod sync;
 pub mod tenants;

@@ -65,6 +65,14 @@ fn check_name_free(conn: &mut DbConnection, name: &str, own_id: &str) -> Result<
     Ok(())
 }
 
+/// The tenant with this name (any case) or ID, or a 404.
+pub fn get_by_name_or_id(conn: &mut DbConnection, name_or_id: &str) -> Result<Tenant, AdminError> {
+    match Tenant::find_by_label(conn, name_or_id)? {
+        Some(tenant) => Ok(tenant),
+        None => get(conn, name_or_id),
+    }
+}
+
 /// Adds a tenant; names are unique.
 pub fn add(conn: &mut DbConnection, name: &str, secrets: &str) -> Result<Tenant, AdminError> {
     if name.is_empty() || secrets.is_empty() {

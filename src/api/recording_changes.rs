@@ -41,22 +41,6 @@ impl From<DbError> for Failure {
     }
 }
 
-/// Moves a format's folder into the other tree (`publish`: into the published one): skipped if only the target
-/// exists; the source is dropped if both do.
-fn move_format(store: &Store, publish: bool, format: &str, id: &str) -> Result<(), String> {
-    let (source, target) = (store.folder(!publish, format, id), store.folder(publish, format, id));
-    match (source.exists(), target.exists()) {
-        (false, true) => Ok(()),
-        (true, true) => std::fs::remove_dir_all(&source).map_err(|e| format!("{}: {e}", source.display())),
-        (true, false) => {
-            let parent = store.tree(publish).join(format);
-            std::fs::create_dir_all(&parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-            std::fs::rename(&source, &target).map_err(|e| format!("{}: {e}", source.display()))
-        }
-        (false, false) => Err(format!("{} is missing", source.display())),
-    }
-}
-
 /// `publishRecordings` (GET): moves the folders between the published and unpublished trees.
 pub async fn publish(state: web::Data<AppState>, call: ApiCall) -> Result<HttpResponse, BbbError> {
     let ids = record_ids(&call)?;
@@ -99,7 +83,7 @@ fn publish_all(
     }
     for recording in found.iter().filter(|r| r.published != publish) {
         for format in Recording::formats(conn, &recording.record_id)? {
-            move_format(store, publish, &format, &recording.record_id).map_err(Failure::Files)?;
+            store.move_format(publish, &format, &recording.record_id).map_err(Failure::Files)?;
         }
         Recording::set_published(conn, &recording.record_id, publish)?;
     }

@@ -2,8 +2,12 @@
 //! rake tasks. Every command loads and validates the configuration first; errors print one line and exit 1.
 
 mod import_ruby;
+mod meetings;
+mod poll;
+mod recordings;
 mod serve;
 mod servers;
+mod table;
 mod tenants;
 
 use std::path::PathBuf;
@@ -37,6 +41,18 @@ enum Command {
     },
     /// A table of every server's state, status and load.
     Status,
+    /// Poll every server once now and print what each says (changes nothing).
+    Poll,
+    /// Meetings and the servers they run on (without a subcommand: list them).
+    Meetings {
+        #[command(subcommand)]
+        command: Option<meetings::MeetingsCommand>,
+    },
+    /// The recordings index and the import spool.
+    Recordings {
+        #[command(subcommand)]
+        command: recordings::RecordingsCommand,
+    },
     /// List and manage tenants (without a subcommand: list them). Needs MULTITENANCY_ENABLED.
     Tenants {
         #[command(subcommand)]
@@ -139,6 +155,8 @@ enum ServersCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// The meetings a server reports (getMeetings), each with the meeting Scalelite placed there.
+    Meetings { id: String },
     /// Print the pool as a YAML file for `servers sync`.
     Export {
         /// Add state, load, BBB version and online.
@@ -216,6 +234,11 @@ pub fn main() -> ExitCode {
         Command::Serve => serve::run(config),
         Command::Servers { command } => servers::run(&config, command.unwrap_or(ServersCommand::List)),
         Command::Status => servers::status(&config),
+        Command::Poll => poll::poll(&config),
+        Command::Meetings { command } => {
+            meetings::run(&config, command.unwrap_or(meetings::MeetingsCommand::List { server: None }))
+        }
+        Command::Recordings { command } => recordings::run(&config, command),
         Command::Tenants { command } => tenants::run(&config, command.unwrap_or(TenantsCommand::List)),
         Command::TenantSettings { command } => {
             tenants::run_settings(&config, command.unwrap_or(TenantSettingsCommand::List))

@@ -65,6 +65,7 @@ pub(super) fn run(config: &Config, command: ServersCommand) -> Result<(), Failur
             Ok(())
         }
         ServersCommand::Sync { file, mode, dry_run } => sync_file(config, conn, &file, mode, dry_run),
+        ServersCommand::Meetings { id } => super::poll::server_meetings(config, &id),
         ServersCommand::Export { verbose } => {
             print!("{}", sync::export(&Server::all(conn)?, verbose)?);
             Ok(())
@@ -209,11 +210,11 @@ pub(super) fn status(config: &Config) -> Result<(), Failure> {
         "BBB VERSION",
         "TAG",
     ];
-    let rows: Vec<[String; 12]> = all
+    let rows: Vec<Vec<String>> = all
         .iter()
         .map(|s| {
             let seen = figures.get(&s.id);
-            [
+            vec![
                 host(s),
                 s.state.clone(),
                 if s.online { "online" } else { "offline" }.to_string(),
@@ -232,20 +233,6 @@ pub(super) fn status(config: &Config) -> Result<(), Failure> {
             ]
         })
         .collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let mut out = std::io::stdout().lock();
-    let mut print_row = |cells: Vec<&str>| -> std::io::Result<()> {
-        let line: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        writeln!(out, "{}", line.join("  ").trim_end())
-    };
-    print_row(header.to_vec())?;
-    for row in &rows {
-        print_row(row.iter().map(String::as_str).collect())?;
-    }
+    super::table::print(&header, &rows)?;
     Ok(())
 }

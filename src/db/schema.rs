@@ -93,6 +93,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    meeting_forecasts (server_id, bbb_meeting_id) {
+        server_id -> Text,
+        bbb_meeting_id -> Text,
+        users -> Double,
+        source -> Text,
+        in_flight -> Integer,
+        load -> Double,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
     server_figures (server_id) {
         server_id -> Text,
         users_in_flight -> Integer,
@@ -186,6 +198,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     meeting_callbacks,
     meeting_history,
     meeting_joins,
+    meeting_forecasts,
     server_figures,
     settings,
     recordings,

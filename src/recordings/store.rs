@@ -34,6 +34,24 @@ impl Store {
     pub fn folder(&self, published: bool, format: &str, record_id: &str) -> PathBuf {
         self.tree(published).join(format).join(record_id)
     }
+
+    /// Moves a format's folder into the other tree (`publish`: into the published one): nothing to do if only
+    /// the target exists (`Ok(false)`); the source is dropped if both do.
+    pub fn move_format(&self, publish: bool, format: &str, id: &str) -> Result<bool, String> {
+        let (source, target) = (self.folder(!publish, format, id), self.folder(publish, format, id));
+        match (source.exists(), target.exists()) {
+            (false, true) => Ok(false),
+            (true, true) => {
+                std::fs::remove_dir_all(&source).map(|()| true).map_err(|e| format!("{}: {e}", source.display()))
+            }
+            (true, false) => {
+                let parent = self.tree(publish).join(format);
+                std::fs::create_dir_all(&parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+                std::fs::rename(&source, &target).map(|()| true).map_err(|e| format!("{}: {e}", source.display()))
+            }
+            (false, false) => Err(format!("{} is missing", source.display())),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 
+mod forecasts;
 mod sharing;
 
 use crate::actors::join_sync::{JoinSync, SYNC_INTERVAL};
@@ -65,6 +66,8 @@ pub struct Scheduler {
     syncs: u32,
     /// The figures last written for `scalelite status`, to write only changes.
     written: HashMap<String, (i32, i64, Option<i64>)>,
+    /// The meetings' forecasts last written.
+    forecasts: forecasts::ForecastWriter,
 }
 
 impl Scheduler {
@@ -80,6 +83,7 @@ impl Scheduler {
             syncing: false,
             syncs: 0,
             written: HashMap::new(),
+            forecasts: forecasts::ForecastWriter::new(),
             deps,
         }
     }

@@ -1,10 +1,12 @@
 //! What the scheduler shares through the database: its join totals with the other instances (and theirs into
-//! its ledger), and its servers' figures for `scalelite status`.
+//! its ledger), and its servers' and meetings' figures for `scalelite status`, `scalelite meetings` and the admin
+//! API.
 
 use actix::prelude::*;
 
 use super::Scheduler;
 use crate::actors::join_sync::KEEP_MS;
+use crate::db::models::meeting_forecast::MeetingForecast;
 use crate::db::models::meeting_joins::MeetingJoins;
 use crate::db::models::server_figures::ServerFigures;
 use crate::db::{blocking, now_ms, DbError};
@@ -55,6 +57,9 @@ impl Scheduler {
     /// Writes the figures that changed, for `scalelite status` (only the instance that polls sees every join).
     pub(super) fn write_figures(&mut self) {
         if !self.deps.leadership.is_leader() {
+            // Should it lead again, it writes everything afresh.
+            self.written.clear();
+            self.forecasts = super::forecasts::ForecastWriter::new();
             return;
         }
         let now = now_ms();
@@ -74,14 +79,26 @@ impl Scheduler {
                 });
             }
         }
-        if rows.is_empty() {
+        self.written.retain(|id, _| self.slots.contains_key(id));
+        let (at, weights) = (self.now(), self.deps.config.load_weights());
+        let replace_all = std::mem::take(&mut self.forecasts.fresh);
+        let (forecasts, gone) = self.forecasts.changes(self.ledger.meetings(at, &weights), now);
+        if rows.is_empty() && forecasts.is_empty() && gone.is_empty() && !replace_all {
             return;
         }
         let db = self.deps.pool.clone();
         actix_web::rt::spawn(async move {
-            let stored = blocking(move || ServerFigures::store(&mut *db.get()?, &rows)).await;
+            let stored = blocking(move || -> Result<(), DbError> {
+                let mut conn = db.get()?;
+                ServerFigures::store(&mut conn, &rows)?;
+                if replace_all {
+                    MeetingForecast::clear(&mut conn)?;
+                }
+                MeetingForecast::store(&mut conn, &forecasts, &gone)
+            })
+            .await;
             if let Err(e) = stored {
-                log::warn!("the servers' figures were not written: {e}");
+                log::warn!("the servers' and meetings' figures were not written: {e}");
             }
         });
     }

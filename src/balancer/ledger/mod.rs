@@ -13,8 +13,7 @@ use super::forecast::{self, arrival_window, Forecast, Source};
 use super::{LoadWeights, MeetingFigures};
 use entry::Entry;
 
-/// A meeting as the ledger sees it now (what the tests inspect).
-#[cfg(test)]
+/// A meeting as the ledger sees it now.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MeetingLoad {
     pub server: String,
@@ -217,6 +216,25 @@ impl Ledger {
     pub fn servers(&mut self, now: f64, weights: &LoadWeights) -> &HashMap<String, ServerLoad> {
         &self.snapshot(now, weights).servers
     }
+
+    /// Every meeting now, with its BBB meeting ID (a pass over all of them).
+    pub fn meetings(&self, now: f64, weights: &LoadWeights) -> Vec<(String, MeetingLoad)> {
+        self.meetings
+            .iter()
+            .map(|((server, meeting), entry)| (meeting.clone(), Self::load_of(server, entry, now, weights)))
+            .collect()
+    }
+
+    fn load_of(server: &str, entry: &Entry, now: f64, weights: &LoadWeights) -> MeetingLoad {
+        let (forecast, load) = entry.weigh(now, weights);
+        MeetingLoad {
+            server: server.to_string(),
+            polled_users: entry.polled.participants,
+            in_flight: entry.in_flight(),
+            forecast,
+            load,
+        }
+    }
 }
 
 /// What the tests inspect.
@@ -229,14 +247,7 @@ impl Ledger {
             .iter()
             .filter(|((_, id), _)| id == meeting)
             .max_by(|(_, a), (_, b)| a.created.total_cmp(&b.created))?;
-        let (forecast, load) = entry.weigh(now, weights);
-        Some(MeetingLoad {
-            server: server.clone(),
-            polled_users: entry.polled.participants,
-            in_flight: entry.in_flight(),
-            forecast,
-            load,
-        })
+        Some(Self::load_of(server, entry, now, weights))
     }
 
     /// How many meetings it knows.

@@ -81,6 +81,14 @@ impl Meeting {
         Ok(inserted > 0)
     }
 
+    /// Every meeting, by tenant then ID.
+    pub fn all(conn: &mut DbConnection) -> Result<Vec<Meeting>, DbError> {
+        Ok(meetings::table
+            .order((meetings::tenant_id, meetings::meeting_id))
+            .select(Meeting::as_select())
+            .load(conn)?)
+    }
+
     /// The meetings placed on a server.
     pub fn on_server(conn: &mut DbConnection, server_id: &str) -> Result<Vec<Meeting>, DbError> {
         Ok(meetings::table

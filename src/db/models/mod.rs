@@ -2,6 +2,7 @@
 
 pub mod callback;
 pub mod meeting;
+pub mod meeting_forecast;
 pub mod meeting_history;
 pub mod meeting_joins;
 pub mod recording;

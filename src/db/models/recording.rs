@@ -156,6 +156,45 @@ impl Recording {
         })
     }
 
+    /// Gives every recording of no tenant to this tenant (its column and its `tenant-id` metadata, as Ruby's
+    /// `recordings:addToTenant` does); returns how many.
+    pub fn add_to_tenant(conn: &mut DbConnection, tenant_id: &str) -> Result<usize, DbError> {
+        write_transaction(conn, |conn| {
+            let ids: Vec<String> =
+                recordings::table.filter(recordings::tenant_id.eq("")).select(recordings::record_id).load(conn)?;
+            for chunk in ids.chunks(500) {
+                diesel::delete(
+                    recording_metadata::table
+                        .filter(recording_metadata::record_id.eq_any(chunk))
+                        .filter(recording_metadata::key.eq("tenant-id")),
+                )
+                .execute(conn)?;
+                for id in chunk {
+                    diesel::insert_into(recording_metadata::table)
+                        .values((
+                            recording_metadata::record_id.eq(id),
+                            recording_metadata::key.eq("tenant-id"),
+                            recording_metadata::value.eq(tenant_id),
+                        ))
+                        .execute(conn)?;
+                }
+                diesel::update(recordings::table.filter(recordings::record_id.eq_any(chunk)))
+                    .set((recordings::tenant_id.eq(tenant_id), recordings::updated_at.eq(now_ms())))
+                    .execute(conn)?;
+            }
+            Ok(ids.len())
+        })
+    }
+
+    /// Every recording's ID, whether it is published, and its formats.
+    pub fn placements(conn: &mut DbConnection) -> Result<Vec<(String, bool, String)>, DbError> {
+        Ok(recordings::table
+            .inner_join(playback_formats::table)
+            .select((recordings::record_id, recordings::published, playback_formats::format))
+            .order((recordings::record_id, playback_formats::format))
+            .load(conn)?)
+    }
+
     /// The tenant's recordings with these exact IDs.
     pub fn find_many(conn: &mut DbConnection, tenant_id: &str, ids: &[String]) -> Result<Vec<Recording>, DbError> {
         Ok(recordings::table

@@ -1,0 +1,227 @@
+//! `scalelite recordings …`: Ruby Scalelite's `recordings:addToTenant` and `recordings:update` tasks, a look into
+//! the index (`list` with getRecordings' filters, `show`), and the import spool (`spool`, `retry`).
+
+use std::io::Write;
+use std::path::Path;
+
+use clap::Subcommand;
+
+use super::{connect, Failure};
+use crate::admin::tenants;
+use crate::config::Config;
+use crate::db::models::recording::Recording;
+use crate::recordings::search::{search, Filter};
+use crate::recordings::store::Store;
+
+#[derive(Subcommand, Debug)]
+pub enum RecordingsCommand {
+    /// List recordings, newest first, with getRecordings' filters.
+    List {
+        /// Only these meetings (repeat for more).
+        #[arg(long = "meeting-id")]
+        meeting_ids: Vec<String>,
+        /// The recordings of this tenant (name or ID); without: those of no tenant.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// Only these states (comma-separated: processing, processed, published, unpublished, deleted); any by
+        /// default.
+        #[arg(long)]
+        state: Option<String>,
+        /// Only those with this metadata (KEY=VALUE; repeat for more, all must match).
+        #[arg(long = "meta")]
+        meta: Vec<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        #[arg(long, default_value_t = 0)]
+        offset: i64,
+    },
+    /// Everything the index has of one recording, and where its files are.
+    Show { record_id: String },
+    /// Give every recording of no tenant to a tenant (name or ID).
+    AddToTenant { tenant: String },
+    /// Move each recording's files into the tree its publication says (published or unpublished).
+    Update,
+    /// The import spool: the tars waiting, and those that failed with their reasons.
+    Spool,
+    /// Put a failed tar back into the spool to be imported again.
+    Retry { file: String },
+}
+
+pub(super) fn run(config: &Config, command: RecordingsCommand) -> Result<(), Failure> {
+    match command {
+        RecordingsCommand::Spool => return spool(&config.recording_spool_dir),
+        RecordingsCommand::Retry { file } => return retry(&config.recording_spool_dir, &file),
+        _ => {}
+    }
+    let mut conn = connect(config)?;
+    let conn = &mut conn;
+    match command {
+        RecordingsCommand::List { meeting_ids, tenant, state, meta, limit, offset } => {
+            let tenant_id = match tenant {
+                Some(t) => tenants::get_by_name_or_id(conn, &t)?.id,
+                None => String::new(),
+            };
+            let meta = meta
+                .iter()
+                .map(|pair| match pair.split_once('=') {
+                    Some((k, v)) => Ok((k.to_string(), vec![v.to_string()])),
+                    None => Err(Failure(format!("--meta takes KEY=VALUE, not '{pair}'"))),
+                })
+                .collect::<Result<_, _>>()?;
+            let states = state.map(|s| s.split(',').map(|s| s.trim().to_string()).collect());
+            let filter =
+                Filter { tenant_id, meeting_ids, record_id_prefixes: vec![], states, meta, offset, limit: Some(limit) };
+            let (total, page) = search(conn, &filter)?;
+            let header = ["RECORD ID", "MEETING ID", "NAME", "STATE", "START (UTC)", "PARTICIPANTS"];
+            let rows: Vec<Vec<String>> = page
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.record_id.clone(),
+                        r.meeting_id.clone(),
+                        r.name.clone(),
+                        r.state.clone(),
+                        utc(r.start_time),
+                        r.participants.map_or(String::new(), |p| p.to_string()),
+                    ]
+                })
+                .collect();
+            super::table::print(&header, &rows)?;
+            eprintln!("{} of {total} recording(s)", page.len());
+            Ok(())
+        }
+        RecordingsCommand::Show { record_id } => {
+            let recording =
+                Recording::find(conn, &record_id)?.ok_or_else(|| Failure(format!("no recording {record_id}")))?;
+            let full = Recording::complete(conn, vec![recording])?.remove(0);
+            let r = &full.recording;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "record id: {}\nmeeting id: {}\nname: {}", r.record_id, r.meeting_id, r.name)?;
+            if !r.tenant_id.is_empty() {
+                writeln!(out, "tenant: {}", r.tenant_id)?;
+            }
+            writeln!(out, "state: {}\npublished: {}\nprotected: {}", r.state, r.published, r.protected)?;
+            writeln!(out, "start: {}\nend: {}", utc(r.start_time), utc(r.end_time))?;
+            writeln!(out, "metadata:")?;
+            for (key, value) in &full.metadata {
+                writeln!(out, "\t{key}: {value}")?;
+            }
+            let store = Store::of(config);
+            for (format, thumbnails) in &full.formats {
+                writeln!(
+                    out,
+                    "format {}: {} ({} min), {} thumbnail(s)",
+                    format.format,
+                    format.url,
+                    format.length,
+                    thumbnails.len()
+                )?;
+                let folder = store.folder(r.published, &format.format, &r.record_id);
+                let found = if folder.is_dir() { "" } else { " (missing)" };
+                writeln!(out, "\tfiles: {}{found}", folder.display())?;
+            }
+            Ok(())
+        }
+        RecordingsCommand::AddToTenant { tenant } => {
+            let tenant = tenants::get_by_name_or_id(conn, &tenant)?;
+            let moved = Recording::add_to_tenant(conn, &tenant.id)?;
+            println!("OK: {moved} recording(s) given to tenant {}", tenant.name);
+            Ok(())
+        }
+        RecordingsCommand::Update => {
+            let store = Store::of(config);
+            let (mut moved, mut missing) = (0, 0);
+            for (record_id, published, format) in Recording::placements(conn)? {
+                match store.move_format(published, &format, &record_id) {
+                    Ok(true) => moved += 1,
+                    Ok(false) => {}
+                    Err(e) => {
+                        missing += 1;
+                        eprintln!("WARNING: {record_id} ({format}): {e}");
+                    }
+                }
+            }
+            println!("OK: {moved} format folder(s) moved, {missing} missing");
+            Ok(())
+        }
+        RecordingsCommand::Spool | RecordingsCommand::Retry { .. } => Ok(()),
+    }
+}
+
+/// Milliseconds since the epoch as `YYYY-MM-DD HH:MM:SS`.
+fn utc(ms: i64) -> String {
+    let seconds = ms.div_euclid(1000);
+    let (days, rest) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", rest / 3600, (rest % 3600) / 60, rest % 60)
+}
+
+fn tars(folder: &Path) -> std::io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    match std::fs::read_dir(folder) {
+        Ok(entries) => {
+            for entry in entries {
+                let name = entry?.file_name().to_string_lossy().into_owned();
+                if name.ends_with(".tar") {
+                    names.push(name);
+                }
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    names.sort();
+    Ok(names)
+}
+
+fn spool(spool: &Path) -> Result<(), Failure> {
+    let waiting = tars(spool)?;
+    let failed = tars(&spool.join("failed"))?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "waiting: {}", waiting.len())?;
+    for name in &waiting {
+        writeln!(out, "\t{name}")?;
+    }
+    writeln!(out, "failed: {}", failed.len())?;
+    for name in &failed {
+        let reason = std::fs::read_to_string(spool.join("failed").join(format!("{name}.reason"))).unwrap_or_default();
+        writeln!(out, "\t{name}: {}", reason.trim())?;
+    }
+    Ok(())
+}
+
+fn retry(spool: &Path, file: &str) -> Result<(), Failure> {
+    let name = Path::new(file).file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    if name.is_empty() || !name.ends_with(".tar") {
+        return Err(Failure(format!("'{file}' is not a tar of the spool's failed folder")));
+    }
+    let failed = spool.join("failed").join(name);
+    if !failed.is_file() {
+        return Err(Failure(format!("no failed tar {name} in {}", spool.join("failed").display())));
+    }
+    std::fs::rename(&failed, spool.join(name))?;
+    let _ = std::fs::remove_file(spool.join("failed").join(format!("{name}.reason")));
+    println!("OK: {name} is back in the spool");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utc;
+
+    #[test]
+    fn formats_utc_times() {
+        assert_eq!(utc(0), "1970-01-01 00:00:00");
+        assert_eq!(utc(1_704_189_600_000), "2024-01-02 10:00:00");
+        assert_eq!(utc(951_825_600_000), "2000-02-29 12:00:00");
+    }
+}
