@@ -13,16 +13,11 @@ use scalelite::secret::Secret;
 use serde_json::{json, Value};
 
 async fn admin_get(app: &TestApp, call: &str, query: &str) -> Reply {
-    let sum = sign(Algorithm::Sha256, call, query, "", SECRET);
-    let join = if query.is_empty() { "" } else { "&" };
-    send(app.client.get(app.url(&format!("/scalelite/api/{call}?{query}{join}checksum={sum}"))), None).await
+    app.admin_get(call, query).await
 }
 
 async fn admin_post(app: &TestApp, call: &str, body: &Value) -> Reply {
-    let body = body.to_string();
-    let sum = sign(Algorithm::Sha256, call, "", &body, SECRET);
-    let request = app.client.post(app.url(&format!("/scalelite/api/{call}?checksum={sum}")));
-    send(request, Some(("application/json", &body))).await
+    app.admin_post(call, body).await
 }
 
 async fn add_server(app: &TestApp, url: &str) -> Value {

@@ -205,7 +205,7 @@ async fn a_meeting_placed_by_one_instance_is_reachable_through_another_at_once()
         for earlier in 0..round {
             servers::set_state(&mut conn, &format!("new{earlier}"), ServerState::Cordoned).unwrap();
         }
-        let new = NewServer { url: fake.url(&name), secret: "secret".into(), load_multiplier: None, tag: None };
+        let new = NewServer { url: fake.url(&name), secret: "secret".into(), ..Default::default() };
         servers::add_with_id(&mut conn, name.clone(), new).unwrap();
         servers::set_state(&mut conn, &name, ServerState::Enabled).unwrap();
         first.reload().await;

@@ -44,7 +44,8 @@ async fn handle(request: HttpRequest, body: web::Bytes, servers: web::Data<Serve
     if let Some(fault) = faults::play(&server).await {
         return fault;
     }
-    if !checksum::verify(&call, request.query_string(), &server.secret) {
+    let accepted = server.state().accepted.clone();
+    if !checksum::verify(&call, request.query_string(), &server.secret, accepted.as_deref()) {
         return failed("checksumError", "Checksums do not match");
     }
     let params = params(&request, &body);

@@ -46,6 +46,8 @@ pub struct FakeState {
     /// Every call that passed the checksum: (call, raw query).
     pub calls: Vec<(String, String)>,
     mode: Option<Mode>,
+    /// The checksum lengths it accepts; `None`: every algorithm.
+    accepted: Option<Vec<usize>>,
 }
 
 /// One fake BBB server.
@@ -67,6 +69,12 @@ impl FakeServer {
 
     pub fn set_mode(&self, mode: Mode) {
         self.state().mode = Some(mode);
+    }
+
+    /// Accepts checksums of these algorithms only (bbb-web's `supportedChecksumAlgorithms`: `sha1`, `sha256`,
+    /// `sha384`, `sha512`); others get `checksumError`.
+    pub fn accept_only(&self, algorithms: &[&str]) {
+        self.state().accepted = Some(algorithms.iter().filter_map(|a| checksum::hex_len(a)).collect());
     }
 
     fn mode(&self) -> Mode {

@@ -245,8 +245,17 @@ async fn run(action: Action, input: Input, state: &AppState) -> Result<HttpRespo
             if url.is_empty() || secret.is_empty() {
                 return Err(AdminError::bad_request("Server needs a URL and a secret"));
             }
-            let new =
-                servers::NewServer { url, secret, load_multiplier: multiplier(fields)?, tag: text(fields, "tag")? };
+            let checksum_algorithm = match text(fields, "checksum_algorithm")? {
+                Some(name) => servers::parse_algorithm(&name)?,
+                None => state.config.default_server_checksum,
+            };
+            let new = servers::NewServer {
+                url,
+                secret,
+                load_multiplier: multiplier(fields)?,
+                tag: text(fields, "tag")?,
+                checksum_algorithm: Some(checksum_algorithm),
+            };
             let by_hostname = state.config.server_id_is_hostname;
             let server = on_db(state, move |c| servers::add(c, new, by_hostname)).await?;
             Ok(created(servers::to_json(&server)))
@@ -267,6 +276,10 @@ async fn run(action: Action, input: Input, state: &AppState) -> Result<HttpRespo
                 load_multiplier: multiplier(fields)?,
                 tag: text(fields, "tag")?.map(Some),
                 state: state_change,
+                checksum_algorithm: text(fields, "checksum_algorithm")?
+                    .as_deref()
+                    .map(servers::parse_algorithm)
+                    .transpose()?,
             };
             let server = on_db(state, move |c| servers::update(c, &id, change)).await?;
             Ok(ok(servers::to_json(&server)))

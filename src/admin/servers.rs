@@ -19,6 +19,8 @@ pub struct NewServer {
     /// Absent or zero: 1.0.
     pub load_multiplier: Option<f64>,
     pub tag: Option<String>,
+    /// What its calls are signed with; `None`: SHA-256 (give `Config::default_server_checksum`).
+    pub checksum_algorithm: Option<Algorithm>,
 }
 
 /// A change to a server; `None` leaves a field as it is. `tag: Some(None)` removes the tag.
@@ -29,6 +31,7 @@ pub struct ServerUpdate {
     pub load_multiplier: Option<f64>,
     pub tag: Option<Option<String>>,
     pub state: Option<ServerState>,
+    pub checksum_algorithm: Option<Algorithm>,
 }
 
 /// A server URL must be http(s) with a host.
@@ -58,6 +61,13 @@ pub fn parse_multiplier(text: &str) -> Result<f64, AdminError> {
     text.trim()
         .parse::<f64>()
         .map_err(|_| AdminError::bad_request(format!("Load-multiplier must be a number, not '{text}'")))
+}
+
+/// Parses the checksum algorithm a server's calls are signed with.
+pub fn parse_algorithm(name: &str) -> Result<Algorithm, AdminError> {
+    Algorithm::from_name(name).ok_or_else(|| {
+        AdminError::bad_request(format!("Unknown checksum algorithm '{name}': use SHA1, SHA256, SHA384 or SHA512"))
+    })
 }
 
 /// Trims a tag; an empty one is no tag.
@@ -116,7 +126,7 @@ pub fn add_with_id(conn: &mut DbConnection, id: String, new: NewServer) -> Resul
         largest_meeting: 0,
         videos: 0,
         bbb_version: None,
-        checksum_algorithm: Algorithm::Sha256.name().to_string(),
+        checksum_algorithm: new.checksum_algorithm.unwrap_or(Algorithm::Sha256).name().to_string(),
         created_at: now,
         updated_at: now,
     };
@@ -161,6 +171,9 @@ pub fn update(conn: &mut DbConnection, id: &str, change: ServerUpdate) -> Result
     }
     if let Some(tag) = change.tag {
         server.tag = normalize_tag(tag);
+    }
+    if let Some(algorithm) = change.checksum_algorithm {
+        server.checksum_algorithm = algorithm.name().to_string();
     }
     if let Some(state) = change.state {
         server.state = state.as_str().to_string();
@@ -225,6 +238,7 @@ pub fn to_json(server: &Server) -> Value {
         "load": server.load.map(Value::from).unwrap_or_else(|| Value::from("unavailable")),
         "load_multiplier": multiplier_text(server.load_multiplier),
         "online": if server.online { "online" } else { "offline" },
+        "checksum_algorithm": server.checksum_algorithm,
     })
 }
 

@@ -8,6 +8,7 @@
 //!     enabled: true                                 # default true; false cordons an enabled server
 //!     load_multiplier: 1.0                          # default 1.0, must be > 0
 //!     tag: east                                     # default none
+//!     checksum_algorithm: SHA512                    # what its calls are signed with; default as `servers add`
 //! ```
 //! Planning is a pure function of the file and the current pool; applying it is a list of plain changes.
 
@@ -49,6 +50,7 @@ pub struct SyncEntry {
     pub enabled: Option<bool>,
     pub load_multiplier: Option<f64>,
     pub tag: Option<String>,
+    pub checksum_algorithm: Option<String>,
     #[serde(default)]
     pub state: Option<serde_yaml_ng::Value>,
     #[serde(default)]
@@ -118,6 +120,9 @@ pub fn parse(text: &str) -> Result<SyncFile, AdminError> {
         if let Some(m) = entry.load_multiplier {
             servers::validate_multiplier(m).map_err(|e| AdminError::bad_request(format!("Server {id}: {e}")))?;
         }
+        if let Some(name) = &entry.checksum_algorithm {
+            servers::parse_algorithm(name).map_err(|e| AdminError::bad_request(format!("Server {id}: {e}")))?;
+        }
     }
     Ok(file)
 }
@@ -130,8 +135,15 @@ pub fn plan(file: &SyncFile, current: &[Server], mode: SyncMode, busy: impl Fn(&
         let multiplier = entry.load_multiplier.unwrap_or(1.0);
         let tag = servers::normalize_tag(entry.tag.clone());
         let enabled = entry.enabled.unwrap_or(true);
+        let algorithm = entry.checksum_algorithm.as_deref().and_then(|name| servers::parse_algorithm(name).ok());
         let Some(server) = current.iter().find(|s| &s.id == id) else {
-            let new = NewServer { url, secret: entry.secret.clone(), load_multiplier: Some(multiplier), tag };
+            let new = NewServer {
+                url,
+                secret: entry.secret.clone(),
+                load_multiplier: Some(multiplier),
+                tag,
+                checksum_algorithm: algorithm,
+            };
             actions.push(SyncAction::Add { id: id.clone(), new, enable: enabled });
             continue;
         };
@@ -152,6 +164,10 @@ pub fn plan(file: &SyncFile, current: &[Server], mode: SyncMode, busy: impl Fn(&
         if server.tag != tag {
             summary.push(format!("tag {}", tag.as_deref().unwrap_or("(none)")));
             change.tag = Some(tag);
+        }
+        if let Some(algorithm) = algorithm.filter(|a| a.name() != server.checksum_algorithm) {
+            summary.push(format!("checksum {}", algorithm.name()));
+            change.checksum_algorithm = Some(algorithm);
         }
         let state = server.state();
         if enabled && state != ServerState::Enabled {
@@ -216,6 +232,7 @@ struct ExportEntry<'a> {
     load_multiplier: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     tag: Option<&'a str>,
+    checksum_algorithm: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     state: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -237,6 +254,7 @@ pub fn export(servers: &[Server], verbose: bool) -> Result<String, AdminError> {
                 enabled: s.state() == ServerState::Enabled,
                 load_multiplier: s.load_multiplier,
                 tag: s.tag.as_deref(),
+                checksum_algorithm: &s.checksum_algorithm,
                 state: verbose.then_some(s.state.as_str()),
                 load: verbose.then_some(s.load.unwrap_or(-1.0)),
                 bbb_version: if verbose { Some(s.bbb_version.as_deref().unwrap_or("")) } else { None },

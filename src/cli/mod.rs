@@ -101,6 +101,10 @@ enum ServersCommand {
         load_multiplier: Option<String>,
         /// Tag, for meta_server-tag
         tag: Option<String>,
+        /// What its calls are signed with: SHA1, SHA256, SHA384 or SHA512 (default: the strongest of
+        /// LOADBALANCER_CHECKSUM_ALGORITHM if set, else SHA256)
+        #[arg(long)]
+        checksum_algorithm: Option<String>,
     },
     /// Change a server's URL, secret, load multiplier or tag (an empty tag removes it).
     Update {
@@ -113,6 +117,9 @@ enum ServersCommand {
         load_multiplier: Option<String>,
         #[arg(long)]
         tag: Option<String>,
+        /// SHA1, SHA256, SHA384 or SHA512: what its calls are signed with
+        #[arg(long)]
+        checksum_algorithm: Option<String>,
     },
     /// Delete a server record (panic it first to end its meetings).
     Remove { id: String },

@@ -17,20 +17,25 @@ pub(super) fn run(config: &Config, command: ServersCommand) -> Result<(), Failur
     let conn = &mut conn;
     match command {
         ServersCommand::List => list(conn),
-        ServersCommand::Add { url, secret, load_multiplier, tag } => {
+        ServersCommand::Add { url, secret, load_multiplier, tag, checksum_algorithm } => {
             let load_multiplier = cli_multiplier(load_multiplier.as_deref())?;
-            let new = NewServer { url, secret, load_multiplier, tag };
+            let checksum_algorithm = match checksum_algorithm {
+                Some(name) => servers::parse_algorithm(&name)?,
+                None => config.default_server_checksum,
+            };
+            let new = NewServer { url, secret, load_multiplier, tag, checksum_algorithm: Some(checksum_algorithm) };
             let server = servers::add(conn, new, config.server_id_is_hostname)?;
             println!("OK\nid: {}", server.id);
             Ok(())
         }
-        ServersCommand::Update { id, url, secret, load_multiplier, tag } => {
+        ServersCommand::Update { id, url, secret, load_multiplier, tag, checksum_algorithm } => {
             let change = ServerUpdate {
                 url,
                 secret,
                 load_multiplier: cli_multiplier(load_multiplier.as_deref())?.map(|m| if m == 0.0 { 1.0 } else { m }),
                 tag: tag.map(Some),
                 state: None,
+                checksum_algorithm: checksum_algorithm.as_deref().map(servers::parse_algorithm).transpose()?,
             };
             servers::update(conn, &id, change)?;
             println!("OK");
@@ -112,6 +117,7 @@ fn list(conn: &mut DbConnection) -> Result<(), Failure> {
         writeln!(out, "\tbbb version: {}", s.bbb_version.as_deref().unwrap_or(""))?;
         writeln!(out, "\ttag: {}", s.tag.as_deref().unwrap_or(""))?;
         writeln!(out, "\t{}", if s.online { "online" } else { "offline" })?;
+        writeln!(out, "\tchecksum: {}", s.checksum_algorithm)?;
     }
     Ok(())
 }
@@ -172,7 +178,12 @@ fn sync_file(
             busy_ids.push(server.id.clone());
         }
     }
-    let actions = sync::plan(&desired, &current, mode, |s| busy_ids.contains(&s.id));
+    let mut actions = sync::plan(&desired, &current, mode, |s| busy_ids.contains(&s.id));
+    for action in &mut actions {
+        if let sync::SyncAction::Add { new, .. } = action {
+            new.checksum_algorithm.get_or_insert(config.default_server_checksum);
+        }
+    }
     if actions.is_empty() {
         println!("Nothing to change");
     }

@@ -229,6 +229,21 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// A signed GET of the admin API.
+    pub async fn admin_get(&self, call: &str, query: &str) -> Reply {
+        let sum = sign(Algorithm::Sha256, call, query, "", SECRET);
+        let join = if query.is_empty() { "" } else { "&" };
+        send(self.client.get(self.url(&format!("/scalelite/api/{call}?{query}{join}checksum={sum}"))), None).await
+    }
+
+    /// A signed JSON POST of the admin API.
+    pub async fn admin_post(&self, call: &str, body: &serde_json::Value) -> Reply {
+        let body = body.to_string();
+        let sum = sign(Algorithm::Sha256, call, "", &body, SECRET);
+        let request = self.client.post(self.url(&format!("/scalelite/api/{call}?checksum={sum}")));
+        send(request, Some(("application/json", &body))).await
+    }
+
     pub async fn stop(self) {
         self.server.stop(true).await;
     }

@@ -36,8 +36,8 @@ impl FakePool {
             let new = NewServer {
                 url: fake.url(&name),
                 secret: format!("secret-{i}"),
-                load_multiplier: None,
                 tag: tag.map(String::from),
+                ..Default::default()
             };
             servers::add_with_id(&mut conn, name.clone(), new).unwrap();
             servers::set_state(&mut conn, &name, ServerState::Enabled).unwrap();
