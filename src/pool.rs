@@ -63,6 +63,8 @@ pub struct TenantView {
     pub defaults: Vec<(String, String)>,
     /// Parameters that replace the front-end's.
     pub overrides: Vec<(String, String)>,
+    /// A disabled tenant's calls are refused.
+    pub enabled: bool,
 }
 
 impl TenantView {
@@ -76,6 +78,7 @@ impl TenantView {
             secrets: tenant.secret_list(),
             defaults: pairs(defaults),
             overrides: pairs(overrides),
+            enabled: tenant.enabled,
         }
     }
 

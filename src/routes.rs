@@ -9,10 +9,10 @@ use crate::{admin, api, ops, playback};
 /// Every route of Scalelite.
 pub fn configure_app(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
     cfg.app_data(state)
-        .app_data(web::PayloadConfig::new(admin::http::MAX_BODY))
+        .app_data(web::PayloadConfig::new(admin::api::MAX_BODY))
         .configure(ops::configure)
         .configure(api::configure)
-        .configure(admin::http::configure)
+        .configure(admin::api::configure)
         .configure(playback::configure)
         .default_service(web::to(api::unsupported_request));
 }

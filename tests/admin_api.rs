@@ -335,7 +335,7 @@ async fn manages_tenants(backend: Backend) {
     assert_eq!(tenant["secrets"], "one:two");
 
     let listed = admin_get(&app, "getTenants", "").await.json();
-    assert_eq!(listed, json!([{"id": id, "name": "bn", "secrets": "one:two"}]));
+    assert_eq!(listed, json!([{"id": id, "name": "bn", "secrets": "one:two", "enabled": true}]));
     let info = admin_get(&app, "getTenantInfo", &format!("id={id}")).await;
     assert_eq!(info.status, 200);
     assert_eq!(info.json()["name"], "bn");

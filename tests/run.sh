@@ -19,9 +19,9 @@ if ! command -v redis-server >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server
 fi
 
-# From PyPI: the BBB client library the suite drives Scalelite with (tests/client_library.rs) and the Prometheus
-# text-format parser (tests/metrics.rs).
-if ! python3 -c 'import bigbluebutton_api_python, jxmlease, prometheus_client' 2>/dev/null; then
+# From PyPI: the BBB client library the suite drives Scalelite with (tests/client_library.rs), the Prometheus
+# text-format parser (tests/metrics.rs) and an OpenAPI 3 validator (tests/admin_more.rs).
+if ! python3 -c 'import bigbluebutton_api_python, jxmlease, prometheus_client, openapi_spec_validator' 2>/dev/null; then
   echo "tests/run.sh: installing the BBB client library from PyPI (tests/client/requirements.txt)"
   python3 -m pip install -q -r tests/client/requirements.txt
 fi

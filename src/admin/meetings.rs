@@ -129,12 +129,19 @@ pub fn parse_info(xml: &str) -> Result<ServerSays, CallError> {
     Ok(says)
 }
 
-/// Forgets a meeting (if it is still on its server) and sends its server `end`; returns whether `end` failed.
-pub async fn end(client: &BbbClient, conn: &mut DbConnection, view: &MeetingView) -> Result<bool, AdminError> {
+/// Forgets a meeting, if it is still on the server it was found on (then [`send_end`]).
+pub fn forget(conn: &mut DbConnection, view: &MeetingView) -> Result<(), AdminError> {
     let m = &view.meeting;
     Meeting::delete_on_server(conn, &m.tenant_id, &m.meeting_id, &m.server_id)?;
-    let Some(server) = &view.server else { return Ok(false) };
-    Ok(servers::end_meetings(client, server, std::slice::from_ref(m)).await > 0)
+    Ok(())
+}
+
+/// Sends a forgotten meeting's server `end`; returns whether that failed.
+pub async fn send_end(client: &BbbClient, view: &MeetingView) -> bool {
+    match &view.server {
+        Some(server) => servers::end_meetings(client, server, std::slice::from_ref(&view.meeting)).await > 0,
+        None => false,
+    }
 }
 
 /// How long ago, in whole seconds, the meeting was created.

@@ -109,7 +109,13 @@ impl SyncAction {
 pub fn parse(text: &str) -> Result<SyncFile, AdminError> {
     let file: SyncFile =
         serde_yaml_ng::from_str(text).map_err(|e| AdminError::bad_request(format!("Invalid sync file: {e}")))?;
-    for (id, entry) in &file.servers {
+    check(&file.servers)?;
+    Ok(file)
+}
+
+/// Checks every entry of a sync file's servers.
+pub fn check(servers: &BTreeMap<String, SyncEntry>) -> Result<(), AdminError> {
+    for (id, entry) in servers {
         servers::validate_id(id)?;
         if entry.secret.trim().is_empty() {
             return Err(AdminError::bad_request(format!("Server {id}: a secret is required")));
@@ -124,7 +130,7 @@ pub fn parse(text: &str) -> Result<SyncFile, AdminError> {
             servers::parse_algorithm(name).map_err(|e| AdminError::bad_request(format!("Server {id}: {e}")))?;
         }
     }
-    Ok(file)
+    Ok(())
 }
 
 /// The changes that make the pool match the file. `busy(id)` says whether a server has meetings.
@@ -225,7 +231,7 @@ pub fn apply(conn: &mut DbConnection, action: SyncAction) -> Result<Option<(Serv
 
 /// One server as `export` writes it.
 #[derive(Serialize)]
-struct ExportEntry<'a> {
+pub struct ExportEntry<'a> {
     url: &'a str,
     secret: &'a str,
     enabled: bool,
@@ -245,7 +251,14 @@ struct ExportEntry<'a> {
 
 /// The pool as a sync file; `verbose` adds state, load (-1.0 when unknown), BBB version and online.
 pub fn export(servers: &[Server], verbose: bool) -> Result<String, AdminError> {
-    let entries: BTreeMap<&str, ExportEntry<'_>> = servers
+    let mut document = BTreeMap::new();
+    document.insert("servers", export_entries(servers, verbose));
+    serde_yaml_ng::to_string(&document).map_err(|e| AdminError::bad_request(e.to_string()))
+}
+
+/// The servers as the entries of a sync file, by ID.
+pub fn export_entries(servers: &[Server], verbose: bool) -> BTreeMap<&str, ExportEntry<'_>> {
+    servers
         .iter()
         .map(|s| {
             let entry = ExportEntry {
@@ -262,10 +275,7 @@ pub fn export(servers: &[Server], verbose: bool) -> Result<String, AdminError> {
             };
             (s.id.as_str(), entry)
         })
-        .collect();
-    let mut document = BTreeMap::new();
-    document.insert("servers", entries);
-    serde_yaml_ng::to_string(&document).map_err(|e| AdminError::bad_request(e.to_string()))
+        .collect()
 }
 
 #[cfg(test)]

@@ -13,6 +13,8 @@ use crate::secret::Secret;
 pub struct TenantUpdate {
     pub name: Option<String>,
     pub secrets: Option<String>,
+    /// Switch the tenant on or off (its API calls are refused while off).
+    pub enabled: Option<bool>,
 }
 
 /// LRS (xAPI) settings of a tenant, with basic auth or Keycloak.
@@ -75,6 +77,16 @@ pub fn get_by_name_or_id(conn: &mut DbConnection, name_or_id: &str) -> Result<Te
 
 /// Adds a tenant; names are unique.
 pub fn add(conn: &mut DbConnection, name: &str, secrets: &str) -> Result<Tenant, AdminError> {
+    add_with_id(conn, None, name, secrets)
+}
+
+/// Adds a tenant with this ID (a new one when `None`).
+pub fn add_with_id(
+    conn: &mut DbConnection,
+    id: Option<String>,
+    name: &str,
+    secrets: &str,
+) -> Result<Tenant, AdminError> {
     if name.is_empty() || secrets.is_empty() {
         return Err(
             AdminError::bad_request("Error: both name and secrets are required to create a Tenant").as_message()
@@ -84,21 +96,8 @@ pub fn add(conn: &mut DbConnection, name: &str, secrets: &str) -> Result<Tenant,
     validate_secrets(secrets)?;
     check_name_free(conn, name, "")?;
     let now = now_ms();
-    let tenant = Tenant {
-        id: uuid::Uuid::new_v4().to_string(),
-        name: name.to_string(),
-        secrets: Secret::new(secrets),
-        lrs_endpoint: None,
-        lrs_username: None,
-        lrs_password: None,
-        kc_token_url: None,
-        kc_client_id: None,
-        kc_client_secret: None,
-        kc_username: None,
-        kc_password: None,
-        created_at: now,
-        updated_at: now,
-    };
+    let id = id.filter(|i| !i.trim().is_empty()).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let tenant = Tenant::new(id, name, secrets, now);
     match tenant.insert(conn) {
         Ok(()) => Ok(tenant),
         Err(e) if e.is_unique_violation() => Err(name_taken(name)),
@@ -117,6 +116,9 @@ pub fn update(conn: &mut DbConnection, id: &str, change: TenantUpdate) -> Result
     if let Some(secrets) = change.secrets {
         validate_secrets(&secrets)?;
         tenant.secrets = Secret::new(secrets);
+    }
+    if let Some(enabled) = change.enabled {
+        tenant.enabled = enabled;
     }
     tenant.updated_at = now_ms();
     match tenant.save(conn) {
@@ -196,9 +198,20 @@ pub fn remove_setting(conn: &mut DbConnection, id: &str) -> Result<(), AdminErro
     }
 }
 
-/// `{id, name, secrets}`, as getTenants lists tenants.
+/// A tenant setting as the admin API shows it (`override` as Ruby keeps it: `"true"` or `"false"`).
+pub fn setting_json(setting: &TenantSetting) -> Value {
+    json!({
+        "id": setting.id,
+        "tenant_id": setting.tenant_id,
+        "param": setting.param,
+        "value": setting.value,
+        "override": if setting.is_override { "true" } else { "false" },
+    })
+}
+
+/// `{id, name, secrets, enabled}`, as getTenants lists tenants.
 pub fn to_json(tenant: &Tenant) -> Value {
-    json!({ "id": tenant.id, "name": tenant.name, "secrets": tenant.secrets.expose() })
+    json!({ "id": tenant.id, "name": tenant.name, "secrets": tenant.secrets.expose(), "enabled": tenant.enabled })
 }
 
 /// Every field of a tenant, as getTenantInfo, addTenant and updateTenant show it.
@@ -215,6 +228,7 @@ pub fn to_json_full(tenant: &Tenant) -> Value {
         "kc_client_secret": tenant.kc_client_secret,
         "kc_username": tenant.kc_username,
         "kc_password": tenant.kc_password,
+        "enabled": tenant.enabled,
     })
 }
 

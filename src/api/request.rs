@@ -205,6 +205,9 @@ async fn check(
         log::debug!("{name}: checksum refused: {e}");
         BbbError::checksum()
     })?;
+    if tenant.as_ref().is_some_and(|t| !t.enabled) {
+        return Err(BbbError::new("tenantDisabled", "This tenant is disabled: ask its provider to enable it."));
+    }
     if let Some(kind) = kind {
         if !kind.is_some_and(|k| accepts.contains(&k)) {
             return Err(BbbError::unsupported_content_type());

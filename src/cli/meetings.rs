@@ -93,7 +93,8 @@ pub(super) fn run(config: &Config, command: MeetingsCommand) -> Result<(), Failu
             let failed = actix_rt::System::new().block_on(async {
                 let mut failed = 0;
                 for view in &views {
-                    if meetings::end(&client, conn, view).await? {
+                    meetings::forget(conn, view)?;
+                    if meetings::send_end(&client, view).await {
                         failed += 1;
                     }
                 }

@@ -7,6 +7,7 @@ mod poll;
 mod recordings;
 mod serve;
 mod servers;
+mod state;
 mod table;
 mod tenants;
 
@@ -47,6 +48,11 @@ enum Command {
     Meetings {
         #[command(subcommand)]
         command: Option<meetings::MeetingsCommand>,
+    },
+    /// The pool as a declarative YAML state: servers, tenants and their settings.
+    State {
+        #[command(subcommand)]
+        command: state::StateCommand,
     },
     /// The recordings index and the import spool.
     Recordings {
@@ -198,6 +204,10 @@ enum TenantsCommand {
         kc_username: String,
         kc_password: String,
     },
+    /// Switch a tenant on again (name or ID).
+    Enable { id: String },
+    /// Switch a tenant off without deleting it: its API calls get `tenantDisabled` (name or ID).
+    Disable { id: String },
     /// Delete a tenant and its settings.
     Remove { id: String },
 }
@@ -246,6 +256,7 @@ pub fn main() -> ExitCode {
             meetings::run(&config, command.unwrap_or(meetings::MeetingsCommand::List { server: None }))
         }
         Command::Recordings { command } => recordings::run(&config, command),
+        Command::State { command } => state::run(&config, command),
         Command::Tenants { command } => tenants::run(&config, command.unwrap_or(TenantsCommand::List)),
         Command::TenantSettings { command } => {
             tenants::run_settings(&config, command.unwrap_or(TenantSettingsCommand::List))

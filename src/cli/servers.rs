@@ -178,12 +178,12 @@ fn sync_file(
             busy_ids.push(server.id.clone());
         }
     }
-    let mut actions = sync::plan(&desired, &current, mode, |s| busy_ids.contains(&s.id));
-    for action in &mut actions {
-        if let sync::SyncAction::Add { new, .. } = action {
-            new.checksum_algorithm.get_or_insert(config.default_server_checksum);
-        }
-    }
+    let mut plan = crate::admin::state_file::Plan {
+        servers: sync::plan(&desired, &current, mode, |s| busy_ids.contains(&s.id)),
+        tenants: Vec::new(),
+    };
+    plan.fill_default_checksum(config.default_server_checksum);
+    let actions = plan.servers;
     if actions.is_empty() {
         println!("Nothing to change");
     }

@@ -14,6 +14,14 @@ fn require_multitenancy(config: &Config) -> Result<(), Failure> {
     }
 }
 
+/// Switches a tenant (name or ID) on or off.
+fn switch(conn: &mut crate::db::DbConnection, id: &str, enabled: bool) -> Result<(), Failure> {
+    let tenant = tenants::get_by_name_or_id(conn, id)?;
+    tenants::update(conn, &tenant.id, TenantUpdate { enabled: Some(enabled), ..Default::default() })?;
+    println!("OK");
+    Ok(())
+}
+
 pub(super) fn run(config: &Config, command: TenantsCommand) -> Result<(), Failure> {
     require_multitenancy(config)?;
     let mut conn = connect(config)?;
@@ -29,6 +37,9 @@ pub(super) fn run(config: &Config, command: TenantsCommand) -> Result<(), Failur
                 if let Some(endpoint) = &t.lrs_endpoint {
                     println!("\tlrs_endpoint: {endpoint}");
                 }
+                if !t.enabled {
+                    println!("\tdisabled");
+                }
             }
         }
         TenantsCommand::Add { name, secrets } => {
@@ -39,9 +50,11 @@ pub(super) fn run(config: &Config, command: TenantsCommand) -> Result<(), Failur
             if name.is_none() && secrets.is_none() {
                 return Err(Failure("nothing to update: give --name and/or --secrets".into()));
             }
-            tenants::update(conn, &id, TenantUpdate { name, secrets })?;
+            tenants::update(conn, &id, TenantUpdate { name, secrets, enabled: None })?;
             println!("OK");
         }
+        TenantsCommand::Enable { id } => switch(conn, &id, true)?,
+        TenantsCommand::Disable { id } => switch(conn, &id, false)?,
         TenantsCommand::UpdateLrsBasic { id, endpoint, username, password } => {
             let lrs =
                 LrsSettings { endpoint, username: Some(username), password: Some(password), ..Default::default() };

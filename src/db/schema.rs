@@ -36,6 +36,7 @@ diesel::table! {
         kc_password -> Nullable<Text>,
         created_at -> BigInt,
         updated_at -> BigInt,
+        enabled -> Bool,
     }
 }
 

@@ -113,13 +113,20 @@ impl PoolImport<'_> {
                     }
                     self.record(Kind::Tenants, Outcome::Imported);
                 }
-                Some(here) if Tenant { created_at: 0, updated_at: 0, ..here.clone() } == row => {
+                // Whether it is enabled is ours (Ruby has no such switch).
+                Some(here) if Tenant { created_at: 0, updated_at: 0, enabled: true, ..here.clone() } == row => {
                     self.record(Kind::Tenants, Outcome::AlreadyThere);
                 }
                 Some(here) => {
                     names.remove(&here.name);
                     if !self.dry_run {
-                        Tenant { created_at: here.created_at, updated_at: now_ms(), ..row.clone() }.save(conn)?;
+                        let kept = Tenant {
+                            created_at: here.created_at,
+                            updated_at: now_ms(),
+                            enabled: here.enabled,
+                            ..row.clone()
+                        };
+                        kept.save(conn)?;
                     }
                     self.record(Kind::Tenants, Outcome::Updated);
                 }
@@ -299,6 +306,7 @@ pub fn tenant_row(tenant: &RubyTenant) -> Option<Tenant> {
         kc_password: text("kc_password"),
         created_at: 0,
         updated_at: 0,
+        enabled: true,
     })
 }
 

@@ -24,9 +24,31 @@ pub struct Tenant {
     pub kc_password: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// A disabled tenant's API calls are refused.
+    pub enabled: bool,
 }
 
 impl Tenant {
+    /// An enabled tenant without LRS settings.
+    pub fn new(id: String, name: &str, secrets: &str, now: i64) -> Tenant {
+        Tenant {
+            id,
+            name: name.to_string(),
+            secrets: Secret::new(secrets),
+            lrs_endpoint: None,
+            lrs_username: None,
+            lrs_password: None,
+            kc_token_url: None,
+            kc_client_id: None,
+            kc_client_secret: None,
+            kc_username: None,
+            kc_password: None,
+            created_at: now,
+            updated_at: now,
+            enabled: true,
+        }
+    }
+
     /// The tenant's secrets, one by one.
     pub fn secret_list(&self) -> Vec<Secret> {
         self.secrets.expose().split(':').filter(|s| !s.is_empty()).map(Secret::new).collect()

@@ -1,0 +1,202 @@
+//! The tenants part of the declarative state (`admin::state_file`): which tenants to add, update (secrets,
+//! enabled, settings), disable or remove, planned purely, then applied as plain changes.
+
+use std::collections::BTreeMap;
+
+use crate::admin::state_file::{SettingEntry, TenantEntry};
+use crate::admin::sync::SyncMode;
+use crate::admin::tenants::{self, TenantUpdate};
+use crate::db::models::tenant::Tenant;
+use crate::db::models::tenant_setting::TenantSetting;
+use crate::db::DbConnection;
+use crate::error::AdminError;
+
+/// One change to the tenants.
+#[derive(Debug, Clone)]
+pub enum TenantChange {
+    Add {
+        name: String,
+        id: Option<String>,
+        secrets: String,
+        enabled: bool,
+        settings: Vec<SettingEntry>,
+    },
+    Update {
+        id: String,
+        name: String,
+        change: TenantUpdate,
+        add: Vec<SettingEntry>,
+        remove: Vec<String>,
+        summary: Vec<String>,
+    },
+    Disable {
+        id: String,
+        name: String,
+    },
+    Remove {
+        id: String,
+        name: String,
+    },
+}
+
+impl TenantChange {
+    /// One line for the operator.
+    pub fn describe(&self) -> String {
+        match self {
+            TenantChange::Add { name, settings, .. } => format!("add tenant {name} with {} setting(s)", settings.len()),
+            TenantChange::Update { name, summary, .. } => format!("update tenant {name}: {}", summary.join(", ")),
+            TenantChange::Disable { name, .. } => format!("disable tenant {name} (not in the file)"),
+            TenantChange::Remove { name, .. } => format!("remove tenant {name} and its settings (not in the file)"),
+        }
+    }
+}
+
+/// The changes that make the tenants match the file's (pure).
+pub fn plan(
+    wanted: &BTreeMap<String, TenantEntry>,
+    current: &[Tenant],
+    settings: &[TenantSetting],
+    mode: SyncMode,
+) -> Vec<TenantChange> {
+    let mut changes = Vec::new();
+    for (name, entry) in wanted {
+        let enabled = entry.enabled.unwrap_or(true);
+        let Some(tenant) = current.iter().find(|t| &t.name == name) else {
+            let mut list = entry.settings.clone().unwrap_or_default();
+            list.sort();
+            changes.push(TenantChange::Add {
+                name: name.clone(),
+                id: entry.id.clone(),
+                secrets: entry.secrets.clone(),
+                enabled,
+                settings: list,
+            });
+            continue;
+        };
+        let mut change = TenantUpdate::default();
+        let mut summary = Vec::new();
+        if tenant.secrets.expose() != entry.secrets {
+            summary.push("secrets".to_string());
+            change.secrets = Some(entry.secrets.clone());
+        }
+        if tenant.enabled != enabled {
+            summary.push(if enabled { "enable" } else { "disable" }.to_string());
+            change.enabled = Some(enabled);
+        }
+        let (mut add, mut remove) = (Vec::new(), Vec::new());
+        if let Some(list) = &entry.settings {
+            let here: Vec<&TenantSetting> = settings.iter().filter(|s| s.tenant_id == tenant.id).collect();
+            let same = |s: &TenantSetting, e: &SettingEntry| {
+                s.param == e.param && s.value == e.value && s.is_override == e.is_override
+            };
+            for s in here.iter().filter(|s| !list.iter().any(|e| same(s, e))) {
+                summary.push(format!("remove setting {}", s.param));
+                remove.push(s.id.clone());
+            }
+            for e in list.iter().filter(|e| !here.iter().any(|s| same(s, e))) {
+                let kind = if e.is_override { "override" } else { "default" };
+                summary.push(format!("set {kind} {}={}", e.param, e.value));
+                add.push(e.clone());
+            }
+        }
+        if !summary.is_empty() {
+            changes.push(TenantChange::Update {
+                id: tenant.id.clone(),
+                name: name.clone(),
+                change,
+                add,
+                remove,
+                summary,
+            });
+        }
+    }
+    for tenant in current.iter().filter(|t| !wanted.contains_key(&t.name)) {
+        let (id, name) = (tenant.id.clone(), tenant.name.clone());
+        match mode {
+            SyncMode::Keep => {}
+            SyncMode::Cordon if tenant.enabled => changes.push(TenantChange::Disable { id, name }),
+            SyncMode::Cordon => {}
+            SyncMode::Force => changes.push(TenantChange::Remove { id, name }),
+        }
+    }
+    changes
+}
+
+/// Applies one change.
+pub fn apply(conn: &mut DbConnection, change: TenantChange) -> Result<(), AdminError> {
+    match change {
+        TenantChange::Add { name, id, secrets, enabled, settings } => {
+            let tenant = tenants::add_with_id(conn, id, &name, &secrets)?;
+            if !enabled {
+                tenants::update(conn, &tenant.id, TenantUpdate { enabled: Some(false), ..Default::default() })?;
+            }
+            for s in settings {
+                tenants::add_setting(conn, &tenant.id, &s.param, &s.value, s.is_override)?;
+            }
+        }
+        TenantChange::Update { id, change, add, remove, .. } => {
+            tenants::update(conn, &id, change)?;
+            for setting in remove {
+                tenants::remove_setting(conn, &setting)?;
+            }
+            for s in add {
+                tenants::add_setting(conn, &id, &s.param, &s.value, s.is_override)?;
+            }
+        }
+        TenantChange::Disable { id, .. } => {
+            tenants::update(conn, &id, TenantUpdate { enabled: Some(false), ..Default::default() })?;
+        }
+        TenantChange::Remove { id, .. } => tenants::remove(conn, &id)?,
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::admin::state_file::StateFile;
+
+    fn tenant(id: &str, name: &str, enabled: bool) -> Tenant {
+        Tenant { enabled, ..Tenant::new(id.into(), name, "s", 0) }
+    }
+
+    fn setting(id: &str, tenant_id: &str, param: &str, value: &str, is_override: bool) -> TenantSetting {
+        TenantSetting {
+            id: id.into(),
+            tenant_id: tenant_id.into(),
+            param: param.into(),
+            value: value.into(),
+            is_override,
+        }
+    }
+
+    #[test]
+    fn plans_tenants_and_their_settings() {
+        let file: StateFile = serde_yaml_ng::from_str(
+            "tenants:\n  bn:\n    secrets: s\n    settings:\n      - {param: record, value: false, override: true}\n  new:\n    secrets: n\n    enabled: false\n",
+        )
+        .unwrap();
+        let wanted = file.tenants.unwrap();
+        let current = [tenant("1", "bn", true), tenant("2", "old", true)];
+        let settings = [setting("a", "1", "record", "true", true), setting("b", "1", "welcome", "hi", false)];
+        let lines = |mode| -> Vec<String> {
+            plan(&wanted, &current, &settings, mode).iter().map(TenantChange::describe).collect()
+        };
+        assert_eq!(
+            lines(SyncMode::Cordon),
+            [
+                "update tenant bn: remove setting record, remove setting welcome, set override record=false",
+                "add tenant new with 0 setting(s)",
+                "disable tenant old (not in the file)",
+            ]
+        );
+        assert_eq!(lines(SyncMode::Force).last().unwrap(), "remove tenant old and its settings (not in the file)");
+        assert_eq!(lines(SyncMode::Keep).len(), 2);
+        let same = [setting("a", "1", "record", "false", true)];
+        let none: Vec<String> = plan(&wanted, &[tenant("1", "bn", true)], &same, SyncMode::Keep)
+            .iter()
+            .map(TenantChange::describe)
+            .collect();
+        assert_eq!(none, ["add tenant new with 0 setting(s)"], "bn already matches");
+    }
+}
