@@ -115,13 +115,17 @@ pub async fn recording_ready(deps: Deps, recording: Recording) {
 }
 
 /// Relays BBB's analytics for a meeting (a JSON `body` under BBB's bearer `token`) to the front-end's URL.
-pub async fn relay_analytics(deps: &Deps, token: Option<&str>, body: &[u8]) -> Result<(), String> {
+pub async fn relay_analytics(deps: &Deps, token: Option<&str>, body: &[u8], form: bool) -> Result<(), String> {
     let token = token.ok_or("no bearer token")?;
     let view = deps.shared.view();
     let server_secrets: Vec<Secret> = view.servers.values().map(|s| s.secret.clone()).collect();
     let now = db::now_ms() / 1000;
     jwt::verify(token, &server_secrets, now).map_err(|e| e.to_string())?;
-    let mut payload: Value = serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?;
+    let mut payload: Value = if form {
+        crate::form_params::to_json(body)
+    } else {
+        serde_json::from_slice(body).map_err(|e| format!("not JSON: {e}"))?
+    };
     let bbb_meeting_id = payload["meeting_id"].as_str().ok_or("no meeting_id")?.to_string();
     let callback = remembered(deps, &bbb_meeting_id)
         .await

@@ -12,6 +12,7 @@ pub mod config;
 pub mod context;
 pub mod db;
 pub mod error;
+pub mod form_params;
 pub mod http;
 pub mod jwt;
 pub mod metrics;

@@ -211,6 +211,8 @@ async fn panics_a_server(backend: Backend) {
 
     let reply = admin_post(&app, "panicServer", &json!({"id": id, "keep_state": true})).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
+    let success = format!("Server id={id} has been disabled and the meetings have been destroyed");
+    assert_eq!(reply.json(), json!({ "success": success }), "Ruby's words, even when the state is kept");
     assert_eq!(meetings_on(&app, &id), 0);
     assert_eq!(admin_get(&app, "getServerInfo", &format!("id={id}")).await.json()["state"], "enabled");
     let calls = ended.lock().unwrap().clone();
@@ -284,6 +286,9 @@ async fn refuses_bad_requests_clearly(backend: Backend) {
         send(app.client.post(app.url(&format!("/scalelite/api/{call}?checksum={sum}"))), Some((content_type, body)))
     };
     assert_bbb_error(&post_raw("addServer", "text/plain", r#"{"server":{}}"#).await, "unsupportedContentType");
+    // The content type is checked before the checksum, as Ruby does: a form body is refused whatever its checksum.
+    let form = app.client.post(app.url("/scalelite/api/addServer?checksum=0000000000000000000000000000000000000000"));
+    assert_bbb_error(&send(form, Some(("application/x-www-form-urlencoded", "url=x"))).await, "unsupportedContentType");
     assert_bbb_error(
         &post_raw("addServer", "application/x-www-form-urlencoded", "url=x").await,
         "unsupportedContentType",

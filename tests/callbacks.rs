@@ -86,6 +86,19 @@ async fn relays_the_analytics_callback_to_the_front_end(backend: Backend) {
     assert!(jwt::verify(token, &[Secret::new("new-secret")], 0).is_ok(), "signed with the secret the create used");
     assert!(jwt::verify(token, &[Secret::new("old-secret")], 0).is_err());
 
+    // A form-encoded body is relayed like a JSON one (Rails reads both into params).
+    let form = app
+        .client
+        .post(app.url("/bigbluebutton/api/analytics_callback"))
+        .insert_header(("Authorization", format!("Bearer {bbb_token}")));
+    let body = "version=1.0&meeting_id=t1%7Eclass-1&data%5Bduration%5D=90&data%5Battendees%5D%5B%5D=ada";
+    assert_eq!(send(form, Some(("application/x-www-form-urlencoded", body))).await.status, 204);
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[1].2["meeting_id"], "class-1");
+    assert_eq!(got[1].2["data"], json!({"duration": "90", "attendees": ["ada"]}));
+    assert_eq!(got[1].2["customer"], "t1");
+
     // A token not signed by a pool server is refused (still 204, nothing relayed).
     let forged = jwt::sign(JwtAlgorithm::Hs512, &json!({}), &Secret::new("not-a-server-secret"));
     assert_eq!(post_analytics(&app, "/bigbluebutton/api/analytics_callback", &forged, &data).await.status, 204);
@@ -93,7 +106,7 @@ async fn relays_the_analytics_callback_to_the_front_end(backend: Backend) {
     assert_eq!(post_analytics(&app, "/bigbluebutton/api/analytics_callback", &bbb_token, &unknown).await.status, 204);
     let garbage = app.client.post(app.url("/bigbluebutton/api/analytics_callback"));
     assert_eq!(send(garbage, Some(("application/json", "{not json"))).await.status, 204);
-    assert_eq!(received.lock().unwrap().len(), 1);
+    assert_eq!(received.lock().unwrap().len(), 2);
     front.stop(true).await;
     app.stop().await;
 }

@@ -105,8 +105,32 @@ impl SyncAction {
     }
 }
 
+/// Ruby's `servers.yml` of `servers:addAll`: a list of servers.
+#[derive(Debug, Deserialize)]
+pub struct ListFile {
+    pub servers: Vec<ListEntry>,
+}
+
+/// One server of a list file.
+#[derive(Debug, Deserialize)]
+pub struct ListEntry {
+    pub url: String,
+    pub secret: String,
+}
+
+/// Parses a list file (`servers add-all`).
+pub fn parse_list(text: &str) -> Result<ListFile, AdminError> {
+    serde_yaml_ng::from_str(text).map_err(|e| AdminError::bad_request(format!("Invalid servers list: {e}")))
+}
+
 /// Parses a sync file and checks every entry.
 pub fn parse(text: &str) -> Result<SyncFile, AdminError> {
+    if parse_list(text).is_ok() {
+        return Err(AdminError::bad_request(
+            "This is a list of servers (the servers:addAll format): add them with `scalelite servers add-all FILE`, \
+             or key each server by its ID under `servers:` to sync",
+        ));
+    }
     let file: SyncFile =
         serde_yaml_ng::from_str(text).map_err(|e| AdminError::bad_request(format!("Invalid sync file: {e}")))?;
     check(&file.servers)?;

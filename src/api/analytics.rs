@@ -1,5 +1,6 @@
 //! `POST /bigbluebutton/api/analytics_callback`: BBB's learning-analytics data for a meeting, relayed to the
-//! front-end (`callbacks::relay_analytics`). The answer is always 204, as from Ruby Scalelite.
+//! front-end (`callbacks::relay_analytics`), whether BBB posted it as JSON or as a form (Rails reads both). The
+//! answer is always 204, as from Ruby Scalelite.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -14,7 +15,13 @@ pub async fn analytics_callback(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let relayed = match crate::request_body::read(payload, MAX_BODY, state.config.request_body_timeout).await {
-        Ok(body) => callbacks::relay_analytics(&state.context, crate::http::bearer(&request), &body).await,
+        Ok(body) => {
+            let form =
+                request.headers().get(actix_web::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(
+                    |v| v.trim_start().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"),
+                );
+            callbacks::relay_analytics(&state.context, crate::http::bearer(&request), &body, form).await
+        }
         Err(e) => Err(e.to_string()),
     };
     if let Err(reason) = relayed {

@@ -158,6 +158,9 @@ enum ServersCommand {
     },
     /// Set a server's tag; without a tag, remove it.
     Tag { id: String, tag: Option<String> },
+    /// Add the servers of a list file (Ruby's servers:addAll `servers.yml`: `servers:` then `- url:`/`secret:`
+    /// entries); they start disabled.
+    AddAll { file: String },
     /// Make the pool match a YAML file (Ruby Scalelite's servers:sync format); `-` reads standard input.
     Sync {
         file: String,

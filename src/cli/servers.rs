@@ -69,6 +69,20 @@ pub(super) fn run(config: &Config, command: ServersCommand) -> Result<(), Failur
             println!("OK");
             Ok(())
         }
+        ServersCommand::AddAll { file } => {
+            let list = sync::parse_list(&read_file(&file)?)?;
+            for entry in list.servers {
+                let new = NewServer {
+                    url: entry.url,
+                    secret: entry.secret,
+                    checksum_algorithm: Some(config.default_server_checksum),
+                    ..Default::default()
+                };
+                let server = servers::add(conn, new, config.server_id_is_hostname)?;
+                println!("server: {}\nid: {}", server.url, server.id);
+            }
+            Ok(())
+        }
         ServersCommand::Sync { file, mode, dry_run } => sync_file(config, conn, &file, mode, dry_run),
         ServersCommand::Meetings { id } => super::poll::server_meetings(config, &id),
         ServersCommand::Export { verbose } => {
@@ -163,14 +177,7 @@ fn sync_file(
     mode: sync::SyncMode,
     dry_run: bool,
 ) -> Result<(), Failure> {
-    let text = if file == "-" {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text)?;
-        text
-    } else {
-        std::fs::read_to_string(file).map_err(|e| Failure(format!("cannot read {file}: {e}")))?
-    };
-    let desired = sync::parse(&text)?;
+    let desired = sync::parse(&read_file(file)?)?;
     let current = Server::all(conn)?;
     let mut busy_ids = Vec::new();
     for server in &current {
@@ -196,6 +203,17 @@ fn sync_file(
         }
     }
     Ok(())
+}
+
+/// A file's text; `-` reads standard input.
+pub(super) fn read_file(file: &str) -> Result<String, Failure> {
+    if file == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text)?;
+        Ok(text)
+    } else {
+        std::fs::read_to_string(file).map_err(|e| Failure(format!("cannot read {file}: {e}")))
+    }
 }
 
 /// The `status` table, sorted by host name.

@@ -1,8 +1,6 @@
 //! `scalelite state export|import`: the pool as a declarative YAML state — servers (as `servers sync`), tenants
 //! and their settings — printed, or made so with the changes printed (`--dry-run`: only printed).
 
-use std::io::Read;
-
 use clap::Subcommand;
 
 use super::{connect, Failure};
@@ -48,13 +46,7 @@ pub(super) fn run(config: &Config, command: StateCommand) -> Result<(), Failure>
             Ok(())
         }
         StateCommand::Import { file, mode, dry_run } => {
-            let text = if file == "-" {
-                let mut text = String::new();
-                std::io::stdin().read_to_string(&mut text)?;
-                text
-            } else {
-                std::fs::read_to_string(&file).map_err(|e| Failure(format!("cannot read {file}: {e}")))?
-            };
+            let text = super::servers::read_file(&file)?;
             let wanted: StateFile =
                 serde_yaml_ng::from_str(&text).map_err(|e| Failure(format!("invalid state file: {e}")))?;
             state_file::check(&wanted, config.multitenancy_enabled)?;

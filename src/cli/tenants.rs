@@ -28,19 +28,30 @@ pub(super) fn run(config: &Config, command: TenantsCommand) -> Result<(), Failur
     let conn = &mut conn;
     match command {
         TenantsCommand::List => {
+            // As Ruby's rake task prints them, then whether it is disabled, then the total.
             let all = Tenant::all(conn)?;
-            if all.is_empty() {
-                eprintln!("No tenants exist");
-            }
-            for t in all {
+            for t in &all {
                 println!("id: {}\n\tname: {}\n\tsecrets: {}", t.id, t.name, t.secrets.expose());
-                if let Some(endpoint) = &t.lrs_endpoint {
-                    println!("\tlrs_endpoint: {endpoint}");
+                let lrs = [
+                    ("lrs_endpoint", &t.lrs_endpoint),
+                    ("lrs_username", &t.lrs_username),
+                    ("lrs_password", &t.lrs_password),
+                    ("kc_token_url", &t.kc_token_url),
+                    ("kc_client_id", &t.kc_client_id),
+                    ("kc_client_secret", &t.kc_client_secret),
+                    ("kc_username", &t.kc_username),
+                    ("kc_password", &t.kc_password),
+                ];
+                for (name, value) in lrs {
+                    if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+                        println!("\t{name}: {value}");
+                    }
                 }
                 if !t.enabled {
                     println!("\tdisabled");
                 }
             }
+            println!("Total number of tenants: {}", all.len());
         }
         TenantsCommand::Add { name, secrets } => {
             let tenant = tenants::add(conn, &name, &secrets)?;

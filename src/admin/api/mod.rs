@@ -2,9 +2,9 @@
 //! (tenant settings, meetings, the declarative state), and its OpenAPI document at `/scalelite/api/openapi.json`.
 //!
 //! Every call is checked in one place, in this order: a known action and method (else BBB
-//! `unsupportedRequest`), the checksum over `action + query + body` with the load-balancer secrets (else
-//! `checksumError`), `application/json` for a non-empty body (else `unsupportedContentType`), valid JSON
-//! (else a 400). Then the action runs on the database and answers with Ruby Scalelite's JSON and status.
+//! `unsupportedRequest`), `application/json` for a non-empty body (else `unsupportedContentType`, as Ruby checks
+//! it first), the checksum over `action + query + body` with the load-balancer secrets (else `checksumError`),
+//! valid JSON (else a 400). Then the action runs on the database and answers with Ruby Scalelite's JSON and status.
 
 pub mod actions;
 mod input;
@@ -48,15 +48,16 @@ async fn call(
     let Some(def) = ActionDef::find(&name).filter(|a| a.method() == request.method()) else {
         return Err(BbbError::unsupported_request().into());
     };
+    // As Ruby Scalelite: the content type first, whatever the checksum.
+    if !body.is_empty() && !is_json(&request) {
+        return Err(BbbError::unsupported_content_type().into());
+    }
     checksum::verify(&name, request.query_string(), &body, &state.secrets, &state.config.checksum_algorithms).map_err(
         |e| {
             log::info!("admin {name}: checksum refused: {e}");
             BbbError::checksum()
         },
     )?;
-    if !body.is_empty() && !is_json(&request) {
-        return Err(BbbError::unsupported_content_type().into());
-    }
     let input = Input::parse(&request, &body)?;
     if def.tenants_only && !state.config.multitenancy_enabled {
         return Err(AdminError::new(StatusCode::PRECONDITION_FAILED, "Multitenancy is disabled").as_message().into());

@@ -87,8 +87,10 @@ pub(super) async fn run(action: ServerAction, input: Input, state: &AppState) ->
             state.shared.forget_server(&server.id);
             let client = BbbClient::new(state.config.connect_timeout, state.config.response_timeout);
             servers::end_meetings(&client, &server, &meetings).await;
-            let what = if keep_state { "has kept its state" } else { "has been disabled" };
-            Ok(ok(json!({ "success": format!("Server id={shown} {what} and the meetings have been destroyed") })))
+            // Ruby's words, whether or not the state was kept.
+            Ok(ok(
+                json!({ "success": format!("Server id={shown} has been disabled and the meetings have been destroyed") }),
+            ))
         }
     }
 }
