@@ -43,14 +43,14 @@ struct RubyRecording {
 }
 
 fn recording(i: u32) -> RubyRecording {
-    let published = i % 5 != 0;
+    let published = !i.is_multiple_of(5);
     RubyRecording {
         record_id: format!("{:040x}-{}", u64::from(i) * 7919, 1_704_067_200_000u64 + u64::from(i)),
         meeting_id: format!("course-{}", i % 50),
         tenant: [Some(0), Some(1), None][(i % 3) as usize],
         published,
-        protected: i % 7 == 0,
-        state: if i % 97 == 0 {
+        protected: i.is_multiple_of(7),
+        state: if i.is_multiple_of(97) {
             "deleted"
         } else if published {
             "published"
