@@ -295,6 +295,28 @@ fn sync_reads_standard_input_and_refuses_bad_files(backend: Backend) {
     assert_eq!(ok(cli(&db, &["servers", "export"])), before, "a refused file changed the pool");
 }
 
+fn reads_rubys_environment_file(backend: Backend) {
+    let db = TestDb::new(backend);
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_file(
+        &dir,
+        "scalelite",
+        "# /etc/default/scalelite\nMULTITENANCY_ENABLED=true\nURL_HOST=sl.example.com\nREDIS_URL=redis://redis:6379\nRAILS_ENV=production\n",
+    );
+    assert_eq!(
+        ok(cli(&db, &["--env-file", &file, "tenants"])),
+        "Total number of tenants: 0\n",
+        "multitenancy from the file"
+    );
+    let env_wins = fails(cli_with(&db, &[("MULTITENANCY_ENABLED", "false")], &["tenants", "--env-file", &file]));
+    assert!(env_wins.contains("multitenancy is disabled"), "{env_wins}");
+    let by_variable = ok(cli_with(&db, &[("SCALELITE_ENV_FILE", file.as_str())], &["tenants"]));
+    assert!(by_variable.contains("Total number of tenants"), "{by_variable}");
+    let bad = write_file(&dir, "bad", "URL_HOST=x\nthis is not a setting\n");
+    let error = fails(cli(&db, &["--env-file", &bad, "servers"]));
+    assert!(error.contains("SCALELITE_ENV_FILE") && error.contains("line 2"), "{error}");
+}
+
 fn add_all_takes_rubys_server_list(backend: Backend) {
     let db = TestDb::new(backend);
     let dir = tempfile::tempdir().unwrap();
@@ -465,6 +487,7 @@ on_both_backends_blocking!(
     sync_applies_a_yaml_file_and_dry_runs_change_nothing,
     sync_reads_standard_input_and_refuses_bad_files,
     add_all_takes_rubys_server_list,
+    reads_rubys_environment_file,
     export_round_trips_through_sync,
     status_prints_a_table_sorted_by_host,
     tenants_need_multitenancy,

@@ -27,6 +27,10 @@ pub struct Cli {
     /// A TOML file with configuration keys (lower-case variable names); the environment wins over it.
     #[arg(long, global = true, env = "SCALELITE_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Ruby Scalelite's environment file (`/etc/default/scalelite`: KEY=value lines), as is; the environment
+    /// wins over it, and it over --config.
+    #[arg(long, global = true, env = "SCALELITE_ENV_FILE", value_name = "FILE")]
+    env_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -243,7 +247,9 @@ impl<E: std::fmt::Display> From<E> for Failure {
 /// Parses the command line, runs the command, and returns the exit status.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = match EnvAndFile::new(cli.config.as_deref()).and_then(|source| Config::load(&source)) {
+    let config = match EnvAndFile::new(cli.config.as_deref(), cli.env_file.as_deref())
+        .and_then(|source| Config::load(&source))
+    {
         Ok(config) => config,
         Err(error) => {
             eprintln!("scalelite: {error}");

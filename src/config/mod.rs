@@ -4,6 +4,7 @@
 //! validated once, here: a bad one is a [`ConfigError`] that names the variable and says what it expects, and
 //! the process stops with that one line.
 
+pub mod env_file;
 pub mod keys;
 pub mod source;
 

@@ -1,5 +1,5 @@
-//! Where configuration values come from: the process environment, layered over an optional TOML file whose keys
-//! are the variable names in lower case; a `HashMap` in tests. And the reader that gives each key its value, or
+//! Where configuration values come from: the process environment, layered over an optional environment file and
+//! an optional TOML file whose keys are the variable names in lower case; a `HashMap` in tests. And the reader that gives each key its value, or
 //! its default from [`super::keys`].
 
 use std::collections::HashMap;
@@ -22,25 +22,32 @@ impl Lookup for HashMap<String, String> {
     }
 }
 
-/// The process environment, layered over an optional TOML file: the environment wins.
+/// The process environment, layered over an optional environment file (Ruby's `/etc/default/scalelite`), layered
+/// over an optional TOML file: the environment wins, then the environment file.
 pub struct EnvAndFile {
+    env_file: HashMap<String, String>,
     file: HashMap<String, String>,
 }
 
 impl EnvAndFile {
-    /// Reads the TOML file, if a path is given. Its keys are the variable names in lower case.
-    pub fn new(path: Option<&Path>) -> Result<EnvAndFile, ConfigError> {
+    /// Reads the TOML file, if a path is given (its keys are the variable names in lower case), and the
+    /// environment file, if one is given.
+    pub fn new(path: Option<&Path>, env_file: Option<&Path>) -> Result<EnvAndFile, ConfigError> {
         let file = match path {
             Some(path) => read_toml(path)?,
             None => HashMap::new(),
         };
-        Ok(EnvAndFile { file })
+        let env_file = match env_file {
+            Some(path) => super::env_file::read(path)?,
+            None => HashMap::new(),
+        };
+        Ok(EnvAndFile { env_file, file })
     }
 }
 
 impl Lookup for EnvAndFile {
     fn get(&self, key: &str) -> Option<String> {
-        std::env::var(key).ok().or_else(|| self.file.get(key).cloned())
+        std::env::var(key).ok().or_else(|| self.env_file.get(key).cloned()).or_else(|| self.file.get(key).cloned())
     }
 }
 
