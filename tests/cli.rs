@@ -470,6 +470,17 @@ fn manages_tenants_and_their_settings(backend: Backend) {
     assert!(fails(run(&["tenants", "remove", &id])).contains("Couldn't find Tenant"));
 }
 
+fn liveness_says_success_while_the_database_answers(backend: Backend) {
+    let mut db = TestDb::new(backend);
+    assert_eq!(ok(cli(&db, &["liveness"])), "success\n");
+    if backend == Backend::Postgres {
+        db.destroy();
+        assert!(!fails(cli(&db, &["liveness"])).is_empty(), "a database that is gone is not live");
+    }
+    let bad = fails(cli_with(&db, &[("POLL_INTERVAL", "soon")], &["liveness"]));
+    assert!(bad.contains("POLL_INTERVAL"), "{bad}");
+}
+
 fn db_migrate_applies_once(backend: Backend) {
     let db = TestDb::new(backend);
     let first = ok(cli(&db, &["db", "migrate"]));
@@ -493,6 +504,7 @@ on_both_backends_blocking!(
     tenants_need_multitenancy,
     manages_tenants_and_their_settings,
     db_migrate_applies_once,
+    liveness_says_success_while_the_database_answers,
 );
 
 #[test]
@@ -544,6 +556,7 @@ fn every_command_has_help() {
         &["tenant-settings", "remove"],
         &["db"],
         &["db", "migrate"],
+        &["liveness"],
     ];
     for command in commands {
         let mut args = command.to_vec();

@@ -89,6 +89,9 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Print `success` when the configuration is valid and the database answers (Ruby's `liveness` task, for
+    /// probes).
+    Liveness,
     /// Database maintenance.
     Db {
         #[command(subcommand)]
@@ -274,6 +277,7 @@ pub fn main() -> ExitCode {
             let source = crate::ruby_import::Source { redis_url, redis_namespace, ruby_database_url, dry_run };
             import_ruby::run(&config, &source)
         }
+        Command::Liveness => connect(&config).map(|_| println!("success")),
         Command::Db { command: DbCommand::Migrate } => migrate(&config),
     };
     match result {
