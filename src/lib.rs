@@ -13,6 +13,7 @@ pub mod context;
 pub mod db;
 pub mod error;
 pub mod form_params;
+pub mod fsapi;
 pub mod http;
 pub mod jwt;
 pub mod metrics;

@@ -13,10 +13,6 @@ pub const NOT_IMPLEMENTED: &[(&str, &str)] = &[
     ("CLOUDFRONT_URL", "CloudFront playback is not supported: Scalelite serves the files or hands them to nginx"),
     ("CF_KEY_PAIR_ID", "CloudFront playback is not supported"),
     ("CF_PRIVATE_KEY_B64", "CloudFront playback is not supported"),
-    ("FSAPI_PASSWORD", "dial-in through FreeSWITCH (/fsapi) is not supported yet"),
-    ("FSAPI_MAX_DURATION", "dial-in through FreeSWITCH (/fsapi) is not supported yet"),
-    ("VOICE_BRIDGE_MIN", "dial-in through FreeSWITCH (/fsapi) is not supported yet; VOICE_BRIDGE_LEN sets the digits"),
-    ("VOICE_BRIDGE_MAX", "dial-in through FreeSWITCH (/fsapi) is not supported yet; VOICE_BRIDGE_LEN sets the digits"),
     ("REDIS_URL", "Scalelite keeps servers, tenants and meetings in DATABASE_URL; Redis is not used"),
     ("REDIS_NAMESPACE", "Redis is not used"),
     ("REDIS_POOL", "Redis is not used; DB_POOL_SIZE sizes the database pool"),
@@ -62,11 +58,11 @@ mod tests {
     #[test]
     fn names_only_what_is_set() {
         let lookup: HashMap<String, String> =
-            [("S3_RECORDING", "true"), ("FSAPI_PASSWORD", "x"), ("REDIS_URL", " "), ("PORT", "3000")]
+            [("S3_RECORDING", "true"), ("POLLER_THREADS", "x"), ("REDIS_URL", " "), ("PORT", "3000")]
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
         let names: Vec<&str> = seen(|key| lookup.get(key).cloned()).iter().map(|(name, _)| *name).collect();
-        assert_eq!(names, ["S3_RECORDING", "FSAPI_PASSWORD"]);
+        assert_eq!(names, ["S3_RECORDING", "POLLER_THREADS"]);
     }
 }

@@ -496,7 +496,10 @@ async fn applies_the_parameter_policy(backend: Backend) {
 }
 
 async fn voice_bridges_are_unique_across_the_pool(backend: Backend) {
-    let app = TestApp::new(backend).env("VOICE_BRIDGE_LEN", "1").env("USE_EXTERNAL_VOICE_BRIDGE", "true").start().await;
+    let app = TestApp::new(backend)
+        .envs(&[("VOICE_BRIDGE_LEN", "1"), ("VOICE_BRIDGE_MIN", "1"), ("USE_EXTERNAL_VOICE_BRIDGE", "true")])
+        .start()
+        .await;
     let _pool = FakePool::untagged(&app, 3).await;
     let mut bridges = std::collections::HashSet::new();
     for i in 0..9 {

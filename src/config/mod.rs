@@ -5,6 +5,7 @@
 //! the process stops with that one line.
 
 pub mod env_file;
+pub mod fsapi;
 pub mod keys;
 pub mod source;
 
@@ -61,6 +62,8 @@ pub struct Config {
     pub max_meeting_duration: u32,
     pub default_meeting_ttl: Duration,
     pub voice_bridge_len: u32,
+    /// Dial-in through FreeSWITCH (`POST /fsapi`).
+    pub fsapi: fsapi::Fsapi,
     pub use_external_voice_bridge: bool,
     pub get_meetings_api_disabled: bool,
     pub get_recordings_api_filtered: bool,
@@ -140,7 +143,10 @@ impl Config {
             ));
         }
 
+        let max_meeting_duration = r.number("MAX_MEETING_DURATION", 0, "a whole number of minutes (0: off)")?;
+        let fsapi = fsapi::Fsapi::load(&r, loadbalancer_secrets.first(), max_meeting_duration, voice_bridge_len)?;
         Ok(Config {
+            fsapi,
             loadbalancer_secrets,
             default_server_checksum: match r.given("LOADBALANCER_CHECKSUM_ALGORITHM") {
                 Some(_) => Algorithm::strongest(&checksum_algorithms),
@@ -167,7 +173,7 @@ impl Config {
             load_arrival_time: r.seconds("LOAD_ARRIVAL_TIME")?,
             load_size_hint_max: r.number("LOAD_SIZE_HINT_MAX", 1, "a whole number of users, 1 or more")?,
             load_voice_weight: r.number("LOAD_VOICE_WEIGHT", 0.0, "a number of users, 0 or more")?,
-            max_meeting_duration: r.number("MAX_MEETING_DURATION", 0, "a whole number of minutes (0: off)")?,
+            max_meeting_duration,
             default_meeting_ttl: Duration::from_secs(r.number(
                 "DEFAULT_MEETING_TTL",
                 1,

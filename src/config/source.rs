@@ -89,6 +89,11 @@ impl<'a> Reader<'a> {
         self.lookup.get(key).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
     }
 
+    /// The value as set, even empty (`None` when unset): for the keys where an empty value means something.
+    pub(super) fn raw(&self, key: &str) -> Option<String> {
+        self.lookup.get(key).map(|v| v.trim().to_string())
+    }
+
     /// The value of a key: as set, else its default; `None` if neither.
     pub(super) fn text(&self, key: &str) -> Option<String> {
         self.given(key).or_else(|| Some(keys::default_of(key).to_string()).filter(|v| !v.is_empty()))
