@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::actors::deliveries::Deliveries;
 use crate::actors::messages::{ImportNow, PollAll};
 use crate::actors::recordings::RecordingsActor;
 use crate::actors::scheduler::Scheduler;
@@ -22,6 +23,7 @@ pub struct AppState {
     pub context: Deps,
     pub scheduler: Addr<Scheduler>,
     pub recordings: Addr<RecordingsActor>,
+    pub deliveries: Addr<Deliveries>,
     /// Signs playback cookies: `SECRET_KEY_BASE`, or one generated and kept in the database.
     pub cookie_key: Secret,
 }
@@ -66,7 +68,8 @@ impl Prepared {
             secrets: self.secrets.clone(),
             leadership: leadership.clone(),
         };
-        let (scheduler_deps, importer_deps) = (deps.clone(), deps.clone());
+        let (scheduler_deps, importer_deps, delivery_deps) = (deps.clone(), deps.clone(), deps.clone());
+        let deliveries = actix::Supervisor::start(move |_| Deliveries::new(delivery_deps));
         let scheduler = actix::Supervisor::start(move |_| Scheduler::new(scheduler_deps));
         let recordings = actix::Supervisor::start(move |_| RecordingsActor::new(importer_deps));
         if let Some(campaign) = campaign {
@@ -77,7 +80,7 @@ impl Prepared {
             });
         }
         let cookie_key = self.cookie_key;
-        AppState { context: deps, scheduler, recordings, cookie_key }
+        AppState { context: deps, scheduler, recordings, deliveries, cookie_key }
     }
 }
 

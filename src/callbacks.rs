@@ -3,19 +3,18 @@
 //!
 //! - Recording ready: once a recording is imported, the URL the front-end gave (`meta_bbb-recording-ready-url`
 //!   or `meta_bn-recording-ready-url`) gets a form POST `signed_parameters=<JWT {meeting_id, record_id}>`.
-//!   While the front-end answers neither 2xx nor 404/410 (or cannot be reached), it is tried again with
-//!   growing delays.
+//!   It is queued in the database (`callback_deliveries`) and delivered by the `deliveries` actor, which tries
+//!   again with growing delays while the front-end answers neither 2xx nor 404/410, across restarts.
 //! - Analytics: BBB's learning-analytics data for a meeting (`POST …/analytics_callback`, its token signed with
 //!   the secret of one of the pool's servers) is relayed to `meta_analytics-callback-url`, showing the front-end
 //!   its own meeting ID.
-
-use std::time::Duration;
 
 use serde_json::{json, Value};
 
 use crate::bbb::checksum::{fingerprint, Algorithm};
 use crate::context::Deps;
 use crate::db::models::callback::MeetingCallback;
+use crate::db::models::callback_delivery::CallbackDelivery;
 use crate::db::models::meeting::Meeting;
 use crate::db::models::recording::Recording;
 use crate::db::{self, DbError};
@@ -23,32 +22,34 @@ use crate::jwt::{self, JwtAlgorithm};
 use crate::pool::PoolView;
 use crate::secret::Secret;
 
-/// Recording-ready attempts before giving up, the first delay, and the longest one.
-const ATTEMPTS: u32 = 10;
-const FIRST_DELAY: Duration = Duration::from_secs(1);
-const LONGEST_DELAY: Duration = Duration::from_secs(600);
-
 /// How long the analytics relay's token is valid.
 const ANALYTICS_TOKEN_LIFETIME_SECS: i64 = 24 * 3600;
 
+/// The callbacks a create asked for, which Scalelite makes itself.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Asked {
+    pub recording_ready_url: Option<String>,
+    pub analytics_callback_url: Option<String>,
+    /// The front-end's `meetingEndedURL` (the server gets Scalelite's).
+    pub meeting_ended_url: Option<String>,
+    /// A tenant meeting's `meta_endCallbackUrl` (the server would call it with its own meeting ID).
+    pub end_callback_url: Option<String>,
+}
+
 /// Remembers the callbacks a create asked for, with the fingerprint of the secret that signed the create.
-pub async fn remember(
-    deps: &Deps,
-    meeting: &Meeting,
-    recording_ready_url: Option<String>,
-    analytics_callback_url: Option<String>,
-    create_secret: &Secret,
-) -> Result<(), DbError> {
-    if recording_ready_url.is_none() && analytics_callback_url.is_none() {
+pub async fn remember(deps: &Deps, meeting: &Meeting, asked: Asked, create_secret: &Secret) -> Result<(), DbError> {
+    if asked == Asked::default() {
         return Ok(());
     }
     let callback = MeetingCallback {
         bbb_meeting_id: meeting.bbb_meeting_id.clone(),
         tenant_id: meeting.tenant_id.clone(),
-        recording_ready_url,
-        analytics_callback_url,
+        recording_ready_url: asked.recording_ready_url,
+        analytics_callback_url: asked.analytics_callback_url,
         secret_fingerprint: Some(fingerprint(create_secret)),
         updated_at: db::now_ms(),
+        meeting_ended_url: asked.meeting_ended_url,
+        end_callback_url: asked.end_callback_url,
     };
     db::run(&deps.pool, move |conn| callback.store(conn)).await
 }
@@ -82,7 +83,8 @@ fn recording_ready_algorithm(accepted: &[Algorithm]) -> JwtAlgorithm {
     }
 }
 
-/// Calls the front-end back for an imported recording, if it asked; retries while it fails.
+/// Queues the front-end's callback for an imported recording, if it asked: delivered by the `deliveries` actor,
+/// which retries while the front-end fails (2xx, 404 and 410 end it), across restarts.
 pub async fn recording_ready(deps: Deps, recording: Recording) {
     let callback = match remembered(&deps, &recording.bbb_meeting_id).await {
         Ok(Some(callback)) => callback,
@@ -96,22 +98,14 @@ pub async fn recording_ready(deps: Deps, recording: Recording) {
     let Some(secret) = signing_secret(&deps.shared.view(), &callback, &deps.secrets) else { return };
     let claims = json!({ "meeting_id": recording.meeting_id, "record_id": recording.record_id });
     let token = jwt::sign(recording_ready_algorithm(&deps.config.checksum_algorithms), &claims, &secret);
-    let mut delay = FIRST_DELAY;
-    for attempt in 1..=ATTEMPTS {
-        match deps.config.bbb_client().post_form(&url, &[("signed_parameters", &token)]).await {
-            Ok(status) if (200..300).contains(&status) || status == 404 || status == 410 => {
-                log::info!("recording-ready callback of {}: HTTP {status}", recording.record_id);
-                return;
-            }
-            Ok(status) => {
-                log::warn!("recording-ready callback of {} (attempt {attempt}): HTTP {status}", recording.record_id)
-            }
-            Err(e) => log::warn!("recording-ready callback of {} (attempt {attempt}): {e}", recording.record_id),
-        }
-        actix_web::rt::time::sleep(delay).await;
-        delay = (delay * 2).min(LONGEST_DELAY);
+    let form = crate::bbb::params::encode_query([("signed_parameters", token.as_str())]);
+    let what = format!("recording {} ready", recording.record_id);
+    let delivery = CallbackDelivery::post(what, url, form, db::now_ms());
+    let queued =
+        db::run(&deps.pool, move |conn| CallbackDelivery::insert_all(conn, std::slice::from_ref(&delivery))).await;
+    if let Err(e) = queued {
+        log::warn!("recording-ready callback of {}: {e}", recording.record_id);
     }
-    log::error!("recording-ready callback of {} given up after {ATTEMPTS} attempts", recording.record_id);
 }
 
 /// Relays BBB's analytics for a meeting (a JSON `body` under BBB's bearer `token`) to the front-end's URL.

@@ -57,7 +57,10 @@ async fn handle(request: HttpRequest, body: web::Bytes, servers: web::Data<Serve
         "create" => create(&mut state, &params),
         "join" => join(&mut state, &params),
         "end" => match get(&params, "meetingID").and_then(|id| state.meetings.remove(id)) {
-            Some(_) => xml("<response><returncode>SUCCESS</returncode><messageKey>sentEndMeetingRequest</messageKey><message>A request to end the meeting was sent.  Please wait a few seconds, and then use the getMeetingInfo or isMeetingRunning API calls to verify that it was ended.</message></response>".into()),
+            Some(ended) => {
+                call_meeting_ended_url(&ended);
+                xml("<response><returncode>SUCCESS</returncode><messageKey>sentEndMeetingRequest</messageKey><message>A request to end the meeting was sent.  Please wait a few seconds, and then use the getMeetingInfo or isMeetingRunning API calls to verify that it was ended.</message></response>".into())
+            }
             None => failed("notFound", "A meeting with that ID does not exist"),
         },
         "isMeetingRunning" => {
@@ -210,4 +213,17 @@ fn meeting_fields(out: &mut String, m: &FakeMeeting) {
         let _ = write!(out, "<{key}>{}</{key}>", escape(value));
     }
     let _ = write!(out, "</metadata><isBreakout>{}</isBreakout>", m.is_breakout);
+}
+
+/// As bbb-web does when a meeting ends: a GET of the `meetingEndedURL` its create gave, if any.
+fn call_meeting_ended_url(meeting: &crate::FakeMeeting) {
+    let Some(url) = meeting.create_params.iter().rev().find(|(k, _)| k == "meetingEndedURL").map(|(_, v)| v.clone())
+    else {
+        return;
+    };
+    actix_web::rt::spawn(async move {
+        if let Err(e) = awc::Client::default().get(url.as_str()).send().await {
+            eprintln!("fake-bbb: meetingEndedURL {url}: {e}");
+        }
+    });
 }

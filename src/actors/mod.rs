@@ -1,8 +1,9 @@
 //! The actors: one [`server::ServerActor`] per BBB server polls it; the [`scheduler::Scheduler`] keeps the
 //! pool in step with the database and places new meetings; the [`recordings::RecordingsActor`] imports the
-//! spool. Their messages are in [`messages`].
+//! spool; [`deliveries::Deliveries`] calls front-ends back. Their messages are in [`messages`].
 
 pub mod cycle;
+pub mod deliveries;
 pub mod join_sync;
 pub mod messages;
 pub mod recordings;

@@ -16,10 +16,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use crate::admin::sync::{self, SyncAction, SyncEntry, SyncFile, SyncMode};
-use crate::admin::tenant_sync::{self, TenantChange};
+use crate::admin::tenant_sync::{self, SettingEntry, TenantChange, TenantEntry};
 use crate::admin::tenants;
 use crate::db::models::meeting::Meeting;
 use crate::db::models::server::Server;
@@ -34,41 +34,6 @@ use crate::error::AdminError;
 pub struct StateFile {
     pub servers: Option<BTreeMap<String, SyncEntry>>,
     pub tenants: Option<BTreeMap<String, TenantEntry>>,
-}
-
-/// One tenant of a state file, by name.
-#[derive(Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct TenantEntry {
-    /// Kept for a new tenant when given (so that recordings' `tenant-id` stays right).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    pub secrets: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub enabled: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub settings: Option<Vec<SettingEntry>>,
-}
-
-/// One tenant setting: a create/join parameter, a default or an override.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
-#[serde(deny_unknown_fields)]
-pub struct SettingEntry {
-    pub param: String,
-    #[serde(deserialize_with = "scalar_text")]
-    pub value: String,
-    #[serde(default, rename = "override")]
-    pub is_override: bool,
-}
-
-/// A setting's value as text, however YAML typed it (`false`, `5`, `"x"`).
-fn scalar_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
-    match serde_yaml_ng::Value::deserialize(deserializer)? {
-        serde_yaml_ng::Value::String(s) => Ok(s),
-        serde_yaml_ng::Value::Bool(b) => Ok(b.to_string()),
-        serde_yaml_ng::Value::Number(n) => Ok(n.to_string()),
-        _ => Err(serde::de::Error::custom("a setting's value must be text, a number or true/false")),
-    }
 }
 
 /// What applying a state file does.

@@ -3,13 +3,49 @@
 
 use std::collections::BTreeMap;
 
-use crate::admin::state_file::{SettingEntry, TenantEntry};
+use serde::{Deserialize, Deserializer, Serialize};
+
 use crate::admin::sync::SyncMode;
 use crate::admin::tenants::{self, TenantUpdate};
 use crate::db::models::tenant::Tenant;
 use crate::db::models::tenant_setting::TenantSetting;
 use crate::db::DbConnection;
 use crate::error::AdminError;
+
+/// One tenant of a state file, by name.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantEntry {
+    /// Kept for a new tenant when given (so that recordings' `tenant-id` stays right).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub secrets: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settings: Option<Vec<SettingEntry>>,
+}
+
+/// One tenant setting: a create/join parameter, a default or an override.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(deny_unknown_fields)]
+pub struct SettingEntry {
+    pub param: String,
+    #[serde(deserialize_with = "scalar_text")]
+    pub value: String,
+    #[serde(default, rename = "override")]
+    pub is_override: bool,
+}
+
+/// A setting's value as text, however YAML typed it (`false`, `5`, `"x"`).
+fn scalar_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    match serde_yaml_ng::Value::deserialize(deserializer)? {
+        serde_yaml_ng::Value::String(s) => Ok(s),
+        serde_yaml_ng::Value::Bool(b) => Ok(b.to_string()),
+        serde_yaml_ng::Value::Number(n) => Ok(n.to_string()),
+        _ => Err(serde::de::Error::custom("a setting's value must be text, a number or true/false")),
+    }
+}
 
 /// One change to the tenants.
 #[derive(Debug, Clone)]
@@ -154,7 +190,6 @@ pub fn apply(conn: &mut DbConnection, change: TenantChange) -> Result<(), AdminE
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::admin::state_file::StateFile;
 
     fn tenant(id: &str, name: &str, enabled: bool) -> Tenant {
         Tenant { enabled, ..Tenant::new(id.into(), name, "s", 0) }
@@ -172,11 +207,10 @@ mod tests {
 
     #[test]
     fn plans_tenants_and_their_settings() {
-        let file: StateFile = serde_yaml_ng::from_str(
-            "tenants:\n  bn:\n    secrets: s\n    settings:\n      - {param: record, value: false, override: true}\n  new:\n    secrets: n\n    enabled: false\n",
+        let wanted: BTreeMap<String, TenantEntry> = serde_yaml_ng::from_str(
+            "bn:\n  secrets: s\n  settings:\n    - {param: record, value: false, override: true}\nnew:\n  secrets: n\n  enabled: false\n",
         )
         .unwrap();
-        let wanted = file.tenants.unwrap();
         let current = [tenant("1", "bn", true), tenant("2", "old", true)];
         let settings = [setting("a", "1", "record", "true", true), setting("b", "1", "welcome", "hi", false)];
         let lines = |mode| -> Vec<String> {

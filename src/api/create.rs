@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::api::meetings::{relay, server_of, timeout_for, unreachable};
 use crate::api::placement::locate;
@@ -12,8 +12,8 @@ use crate::api::request::ApiCall;
 use crate::app::AppState;
 use crate::balancer::forecast;
 use crate::balancer::TagRequest;
-use crate::callbacks;
 use crate::error::BbbError;
+use crate::{callbacks, meeting_end};
 
 /// The users a create says its meeting will have: `meta_bbb-meeting-size-hint` (the hint other load balancers
 /// read), else `maxParticipants`.
@@ -22,8 +22,16 @@ fn size_hint(call: &ApiCall) -> Option<u32> {
     number("meta_bbb-meeting-size-hint").or_else(|| number("maxParticipants"))
 }
 
+/// Where the meeting's server reaches Scalelite: `https://URL_HOST` when set, else as the front-end did.
+fn own_base_url(state: &AppState, request: &HttpRequest) -> String {
+    match &state.config.url_host {
+        Some(host) => format!("https://{host}"),
+        None => crate::http::base_url(request),
+    }
+}
+
 /// Handles `create`.
-pub async fn create(state: web::Data<AppState>, call: ApiCall) -> Result<HttpResponse, BbbError> {
+pub async fn create(state: web::Data<AppState>, call: ApiCall, request: HttpRequest) -> Result<HttpResponse, BbbError> {
     let meeting_id = call.meeting_id()?.to_string();
     let config = &state.config;
     let policy = Policy::create(config, call.tenant.as_deref());
@@ -37,9 +45,12 @@ pub async fn create(state: web::Data<AppState>, call: ApiCall) -> Result<HttpRes
         .await?
         .ok_or_else(|| BbbError::internal("Could not find any available servers."))?;
 
-    let CreateParams { params, recording_ready_url, analytics_callback_url } =
+    let CreateParams { mut params, asked } =
         policy.create_params(&call.params, call.tenant.as_deref(), &meeting, server.tag.as_deref(), config);
-    callbacks::remember(&state.context, &meeting, recording_ready_url, analytics_callback_url, &call.secret).await?;
+    if let Some(secret) = state.secrets.first() {
+        params.set("meetingEndedURL", &meeting_end::url(&own_base_url(&state, &request), secret, &meeting));
+    }
+    callbacks::remember(&state.context, &meeting, asked, &call.secret).await?;
 
     let client = config.bbb_client();
     let sent = client

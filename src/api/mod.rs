@@ -7,6 +7,7 @@ pub mod create;
 pub mod get_meetings;
 pub mod index;
 pub mod join;
+pub mod meeting_ended;
 pub mod meetings;
 pub mod placement;
 pub mod policy;
@@ -36,7 +37,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 fn api_scope(prefix: &str, uploads: bool) -> actix_web::Scope {
     let mut scope = web::scope(prefix)
         .service(web::resource(["", "/"]).route(web::get().to(index::index)).route(web::post().to(index::index)))
-        .route("/analytics_callback", web::post().to(analytics::analytics_callback));
+        .route("/analytics_callback", web::post().to(analytics::analytics_callback))
+        .service(
+            web::resource("/meeting_ended")
+                .route(web::get().to(meeting_ended::meeting_ended))
+                .route(web::post().to(meeting_ended::meeting_ended)),
+        );
     if uploads {
         scope = scope.route("/uploadRecording", web::post().to(upload::upload_recording));
     }

@@ -117,12 +117,10 @@ impl Policy<'_> {
     }
 }
 
-/// What a create sends to its server, and the callbacks the front-end asked for.
+/// What a create sends to its server, and the callbacks the front-end asked for that Scalelite makes.
 pub struct CreateParams {
     pub params: ParamList,
-    pub recording_ready_url: Option<String>,
-    /// The front-end's analytics callback (the server is sent Scalelite's own instead, with `URL_HOST`).
-    pub analytics_callback_url: Option<String>,
+    pub asked: crate::callbacks::Asked,
 }
 
 impl Policy<'_> {
@@ -177,7 +175,20 @@ impl Policy<'_> {
             };
             params.set("meta_analytics-callback-url", &format!("https://{host}/bigbluebutton/api/analytics_callback"));
         }
-        CreateParams { params, recording_ready_url, analytics_callback_url }
+        // The server gets Scalelite's meetingEndedURL (set by the caller); the front-end's is called by Scalelite,
+        // as is a tenant meeting's end callback, which the server would call with its own meeting ID.
+        let meeting_ended_url = params.remove("meetingEndedURL").filter(|url| !url.is_empty());
+        let end_callback_url = match tenant {
+            Some(_) => params.remove("meta_endCallbackUrl").filter(|url| !url.is_empty()),
+            None => None,
+        };
+        let asked = crate::callbacks::Asked {
+            recording_ready_url,
+            analytics_callback_url,
+            meeting_ended_url,
+            end_callback_url,
+        };
+        CreateParams { params, asked }
     }
 }
 

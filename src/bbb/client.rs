@@ -228,9 +228,19 @@ impl BbbClient {
         Ok(response.status().as_u16())
     }
 
+    /// GETs a front-end's callback URL; returns the HTTP status.
+    pub async fn get_status(&self, url: &str) -> Result<u16, CallError> {
+        let response = self.http.get(url).send().await.map_err(|e| CallError::Transport(e.to_string()))?;
+        Ok(response.status().as_u16())
+    }
+
     /// POSTs a form to a front-end's callback URL; returns the HTTP status.
     pub async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> Result<u16, CallError> {
-        let body = encode_query(form.iter().copied());
+        self.post_form_body(url, encode_query(form.iter().copied())).await
+    }
+
+    /// POSTs an encoded form to a front-end's callback URL; returns the HTTP status.
+    pub async fn post_form_body(&self, url: &str, body: String) -> Result<u16, CallError> {
         let response = self
             .http
             .post(url)

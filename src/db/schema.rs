@@ -71,6 +71,20 @@ diesel::table! {
         analytics_callback_url -> Nullable<Text>,
         secret_fingerprint -> Nullable<Text>,
         updated_at -> BigInt,
+        meeting_ended_url -> Nullable<Text>,
+        end_callback_url -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    callback_deliveries (id) {
+        id -> Text,
+        what -> Text,
+        url -> Text,
+        form -> Nullable<Text>,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        created_at -> BigInt,
     }
 }
 
@@ -197,6 +211,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tenant_settings,
     meetings,
     meeting_callbacks,
+    callback_deliveries,
     meeting_history,
     meeting_joins,
     meeting_forecasts,

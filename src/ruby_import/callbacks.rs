@@ -61,6 +61,8 @@ pub fn import(
             analytics_callback_url,
             secret_fingerprint: None,
             updated_at: now_ms(),
+            meeting_ended_url: None,
+            end_callback_url: None,
         };
         let outcome = match MeetingCallback::find(conn, &row.bbb_meeting_id)? {
             None => Outcome::Imported,

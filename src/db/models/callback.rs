@@ -16,6 +16,10 @@ pub struct MeetingCallback {
     /// Which secret the front-end signed the create with, to sign callbacks with the same one.
     pub secret_fingerprint: Option<String>,
     pub updated_at: i64,
+    /// The front-end's own `meetingEndedURL` (Scalelite gives the server its own).
+    pub meeting_ended_url: Option<String>,
+    /// A tenant meeting's `meta_endCallbackUrl`, called with the front-end's meeting ID.
+    pub end_callback_url: Option<String>,
 }
 
 impl MeetingCallback {

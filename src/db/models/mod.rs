@@ -1,6 +1,7 @@
 //! Rows of the schema and the queries on them; no HTTP, no validation beyond what the database enforces.
 
 pub mod callback;
+pub mod callback_delivery;
 pub mod meeting;
 pub mod meeting_forecast;
 pub mod meeting_history;
