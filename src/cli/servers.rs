@@ -4,7 +4,7 @@ use std::io::{BufRead, Read, Write};
 
 use super::{connect, Failure, ServersCommand};
 use crate::admin::servers::{self, NewServer, ServerUpdate};
-use crate::admin::sync;
+use crate::admin::{state_file, sync};
 use crate::bbb::client::BbbClient;
 use crate::config::Config;
 use crate::db::models::meeting::Meeting;
@@ -178,17 +178,10 @@ fn sync_file(
     dry_run: bool,
 ) -> Result<(), Failure> {
     let desired = sync::parse(&read_file(file)?)?;
-    let current = Server::all(conn)?;
-    let mut busy_ids = Vec::new();
-    for server in &current {
-        if server.meetings > 0 || Meeting::count_on_server(conn, &server.id)? > 0 {
-            busy_ids.push(server.id.clone());
-        }
-    }
-    let mut plan = crate::admin::state_file::Plan {
-        servers: sync::plan(&desired, &current, mode, |s| busy_ids.contains(&s.id)),
-        tenants: Vec::new(),
-    };
+    // A state file of servers only: planned as `state import` plans it (which servers are busy, the default
+    // checksum of new ones), applied here one change at a time, each printed first.
+    let servers_only = state_file::StateFile { servers: Some(desired.servers), tenants: None };
+    let mut plan = state_file::plan(conn, servers_only, mode)?;
     plan.fill_default_checksum(config.default_server_checksum);
     let actions = plan.servers;
     if actions.is_empty() {
@@ -222,8 +215,7 @@ pub(super) fn status(config: &Config) -> Result<(), Failure> {
     let mut all = Server::all(&mut conn)?;
     let figures: std::collections::HashMap<String, ServerFigures> =
         ServerFigures::all(&mut conn)?.into_iter().map(|f| (f.server_id.clone(), f)).collect();
-    let host =
-        |s: &Server| url::Url::parse(&s.url).ok().and_then(|u| u.host_str().map(String::from)).unwrap_or_default();
+    let host = |s: &Server| s.host().unwrap_or_default();
     all.sort_by_key(|s| (host(s), s.id.clone()));
     let header = [
         "HOSTNAME",

@@ -73,7 +73,8 @@ pub async fn fsapi(request: HttpRequest, payload: web::Payload, state: web::Data
         return xml(dialplan::pin_prompt(destination, &prompt));
     };
     let wanted = pin.to_string();
-    let found = db::run(&state.pool, move |conn| -> Result<Option<(Meeting, Option<Server>)>, DbError> {
+    // The meeting, its server and the server's host; none when any is missing (the caller is prompted again).
+    let found = db::run(&state.pool, move |conn| -> Result<Option<(Meeting, Server, String)>, DbError> {
         let mut meeting = Meeting::find_by_voice_bridge(conn, &wanted)?;
         // A breakout room's PIN is its parent's voice bridge and one more digit.
         if meeting.is_none() && wanted.len() > 5 {
@@ -82,20 +83,18 @@ pub async fn fsapi(request: HttpRequest, payload: web::Payload, state: web::Data
             }
         }
         let Some(meeting) = meeting else { return Ok(None) };
-        let server = Server::find(conn, &meeting.server_id)?;
-        Ok(Some((meeting, server)))
+        let Some(server) = Server::find(conn, &meeting.server_id)? else { return Ok(None) };
+        Ok(server.host().map(|host| (meeting, server, host)))
     })
     .await;
-    let host = |server: &Server| url::Url::parse(&server.url).ok().and_then(|u| u.host_str().map(String::from));
     match found {
-        Ok(Some((meeting, Some(server)))) if host(&server).is_some() => {
+        Ok(Some((meeting, server, server_host))) => {
             let caller = dialplan::caller_id(
                 field("Caller-Caller-ID-Name"),
                 field("Caller-Privacy-Hide-Name"),
                 field("Caller-Privacy-Hide-Number"),
             );
             log::info!("fsapi: bridging a call into meeting {} on server {}", meeting.meeting_id, server.id);
-            let server_host = host(&server).unwrap_or_default();
             xml(dialplan::bridge(destination, &meeting.bbb_meeting_id, &caller, pin, &server_host))
         }
         Ok(_) => {

@@ -156,48 +156,25 @@ fn same_recording(ours: &Recording, ruby: &Recording) -> bool {
         && ours.participants == ruby.participants
 }
 
-/// Our rows of these recordings, in the shape of [`Converted`] (formats without the sizes Ruby lacks).
+/// Our rows of these recordings (as getRecordings reads them, `Recording::complete`), in the shape of
+/// [`Converted`]: formats without the sizes Ruby lacks, thumbnails in format then sequence order.
 fn load_ours(conn: &mut DbConnection, ids: &[&str]) -> Result<HashMap<String, Converted>, DbError> {
     let rows: Vec<Recording> =
         recordings::table.filter(recordings::record_id.eq_any(ids)).select(Recording::as_select()).load(conn)?;
-    let mut ours: HashMap<String, Converted> = rows
+    Ok(Recording::complete(conn, rows)?
         .into_iter()
-        .map(|r| {
-            let empty = Converted { recording: r, metadata: vec![], formats: vec![], thumbnails: vec![] };
-            (empty.recording.record_id.clone(), empty)
+        .map(|full| {
+            let (formats, thumbnails): (Vec<FormatRow>, Vec<Vec<ThumbnailRow>>) =
+                full.formats.into_iter().map(|(f, images)| (FormatRow { size: None, ..f }, images)).unzip();
+            let converted = Converted {
+                recording: full.recording,
+                metadata: full.metadata,
+                formats,
+                thumbnails: thumbnails.into_iter().flatten().collect(),
+            };
+            (converted.recording.record_id.clone(), converted)
         })
-        .collect();
-    let metadata: Vec<(String, String, String)> = recording_metadata::table
-        .filter(recording_metadata::record_id.eq_any(ids))
-        .order((recording_metadata::record_id, recording_metadata::key))
-        .select((recording_metadata::record_id, recording_metadata::key, recording_metadata::value))
-        .load(conn)?;
-    for (id, key, value) in metadata {
-        if let Some(c) = ours.get_mut(&id) {
-            c.metadata.push((key, value));
-        }
-    }
-    let formats: Vec<FormatRow> = playback_formats::table
-        .filter(playback_formats::record_id.eq_any(ids))
-        .order((playback_formats::record_id, playback_formats::format))
-        .select(FormatRow::as_select())
-        .load(conn)?;
-    for f in formats {
-        if let Some(c) = ours.get_mut(&f.record_id) {
-            c.formats.push(FormatRow { size: None, ..f });
-        }
-    }
-    let thumbs: Vec<ThumbnailRow> = thumbnails::table
-        .filter(thumbnails::record_id.eq_any(ids))
-        .order((thumbnails::record_id, thumbnails::format, thumbnails::sequence))
-        .select(ThumbnailRow::as_select())
-        .load(conn)?;
-    for t in thumbs {
-        if let Some(c) = ours.get_mut(&t.record_id) {
-            c.thumbnails.push(t);
-        }
-    }
-    Ok(ours)
+        .collect())
 }
 
 /// Imports one batch of converted recordings; counts them, and lists missing files.

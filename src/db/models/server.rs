@@ -77,6 +77,11 @@ impl Server {
         ServerState::parse(&self.state).unwrap_or(ServerState::Disabled)
     }
 
+    /// The host name of its URL.
+    pub fn host(&self) -> Option<String> {
+        url::Url::parse(&self.url).ok().and_then(|u| u.host_str().map(String::from))
+    }
+
     /// Every server, ordered by id.
     pub fn all(conn: &mut DbConnection) -> Result<Vec<Server>, DbError> {
         Ok(servers::table.order(servers::id).select(Server::as_select()).load(conn)?)
