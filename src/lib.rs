@@ -16,6 +16,7 @@ pub mod form_params;
 pub mod fsapi;
 pub mod http;
 pub mod jwt;
+pub mod lrs;
 pub mod meeting_end;
 pub mod metrics;
 pub mod ops;

@@ -65,6 +65,8 @@ pub struct TenantView {
     pub overrides: Vec<(String, String)>,
     /// A disabled tenant's calls are refused.
     pub enabled: bool,
+    /// Its learning record store, if it has one: each create carries a payload for it.
+    pub lrs: Option<crate::lrs::Lrs>,
 }
 
 impl TenantView {
@@ -79,6 +81,7 @@ impl TenantView {
             defaults: pairs(defaults),
             overrides: pairs(overrides),
             enabled: tenant.enabled,
+            lrs: crate::lrs::Lrs::of(tenant),
         }
     }
 

@@ -50,9 +50,14 @@ pub async fn create(state: web::Data<AppState>, call: ApiCall, request: HttpRequ
     if let Some(secret) = state.secrets.first() {
         params.set("meetingEndedURL", &meeting_end::url(&own_base_url(&state, &request), secret, &meeting));
     }
+    let client = config.bbb_client();
+    if let Some(lrs) = call.tenant.as_deref().and_then(|t| t.lrs.as_ref()) {
+        if let Some(payload) = lrs.payload(&server.secret, &client).await {
+            params.set("meta_secret-lrs-payload", &payload);
+        }
+    }
     callbacks::remember(&state.context, &meeting, asked, &call.secret).await?;
 
-    let client = config.bbb_client();
     let sent = client
         .call(&server.target(), "create", &params.pairs(), call.xml_body.clone(), timeout_for(&state, &server))
         .await;

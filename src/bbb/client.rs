@@ -251,6 +251,28 @@ impl BbbClient {
         Ok(response.status().as_u16())
     }
 
+    /// POSTs a form and reads the status and the whole answer (within the response timeout and
+    /// [`MAX_ANSWER_BYTES`]): for a token endpoint, whose answer is needed.
+    pub async fn post_form_answer(&self, url: &str, form: &[(&str, &str)]) -> Result<(u16, String), CallError> {
+        let call = async {
+            let request = self.http.post(url).insert_header(("Content-Type", "application/x-www-form-urlencoded"));
+            let mut response = request
+                .timeout(self.response_timeout)
+                .send_body(encode_query(form.iter().copied()))
+                .await
+                .map_err(|e| CallError::Transport(e.to_string()))?;
+            let body = read_body(&mut response).await?;
+            let text = String::from_utf8(body).map_err(|_| CallError::BadResponse("not UTF-8".into()))?;
+            Ok((response.status().as_u16(), text))
+        };
+        match actix_web::rt::time::timeout(self.response_timeout, call).await {
+            Ok(answer) => answer,
+            Err(_) => {
+                Err(CallError::Transport(format!("no whole answer within {} ms", self.response_timeout.as_millis())))
+            }
+        }
+    }
+
     /// GETs the API index (`<url>/?checksum=…`), which carries `bbbVersion`.
     pub async fn index(&self, target: &Target<'_>) -> Result<String, CallError> {
         let sum = checksum::sign(target.algorithm, "", "", b"", target.secret);
