@@ -7,6 +7,7 @@ use crate::actors::deliveries::Deliveries;
 use crate::actors::messages::{ImportNow, PollAll};
 use crate::actors::recordings::RecordingsActor;
 use crate::actors::scheduler::Scheduler;
+use crate::actors::usage::UsageSampler;
 use crate::config::Config;
 use crate::context::Deps;
 use crate::db::leader::{campaign_forever, Campaign, Leadership};
@@ -14,6 +15,7 @@ use crate::db::models::setting;
 use crate::db::url::DatabaseUrl;
 use crate::db::{self, DbError, Pool};
 use crate::pool::Shared;
+use crate::rate_limit::Limiter;
 use crate::secret::Secret;
 use actix::Addr;
 
@@ -26,6 +28,8 @@ pub struct AppState {
     pub deliveries: Addr<Deliveries>,
     /// Signs playback cookies: `SECRET_KEY_BASE`, or one generated and kept in the database.
     pub cookie_key: Secret,
+    /// This instance's rate limits and checksum back-off.
+    pub limiter: Arc<Limiter>,
 }
 
 impl std::ops::Deref for AppState {
@@ -69,6 +73,8 @@ impl Prepared {
             leadership: leadership.clone(),
         };
         let (scheduler_deps, importer_deps, delivery_deps) = (deps.clone(), deps.clone(), deps.clone());
+        let usage_deps = deps.clone();
+        actix::Supervisor::start(move |_| UsageSampler::new(usage_deps));
         let deliveries = actix::Supervisor::start(move |_| Deliveries::new(delivery_deps));
         let scheduler = actix::Supervisor::start(move |_| Scheduler::new(scheduler_deps));
         let recordings = actix::Supervisor::start(move |_| RecordingsActor::new(importer_deps));
@@ -80,7 +86,8 @@ impl Prepared {
             });
         }
         let cookie_key = self.cookie_key;
-        AppState { context: deps, scheduler, recordings, deliveries, cookie_key }
+        let limiter = Arc::new(Limiter::new(config.limits.clone()));
+        AppState { context: deps, scheduler, recordings, deliveries, cookie_key, limiter }
     }
 }
 

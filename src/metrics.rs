@@ -33,6 +33,9 @@ pub struct Metrics {
     pub server_videos: IntGaugeVec,
     pub tenant_meetings: IntGaugeVec,
     pub tenant_users: IntGaugeVec,
+    pub tenant_limit: IntGaugeVec,
+    pub tenant_limit_hits: IntCounterVec,
+    pub client_limited: IntCounterVec,
     pub spool_backlog: IntGauge,
     pub db_connections: IntGaugeVec,
 }
@@ -175,6 +178,24 @@ impl Metrics {
                 "scalelite_tenant_users",
                 "Users of a tenant on a server at its last poll (reported by the leader)",
                 &["tenant", "server"],
+            ),
+            tenant_limit: gauge(
+                &r,
+                "scalelite_tenant_limit",
+                "A tenant's limit: meetings, users, rate (API calls per second over every instance)",
+                &["tenant", "limit"],
+            ),
+            tenant_limit_hits: counter(
+                &r,
+                "scalelite_tenant_limit_hits_total",
+                "Calls refused because the tenant reached a limit (meetings, users, rate), by tenant",
+                &["tenant", "limit"],
+            ),
+            client_limited: counter(
+                &r,
+                "scalelite_client_limited_total",
+                "Calls refused to one client address: rate (its own limit) or checksum (back-off after failures)",
+                &["reason"],
             ),
             spool_backlog: register(
                 &r,

@@ -67,6 +67,10 @@ pub struct TenantView {
     pub enabled: bool,
     /// Its learning record store, if it has one: each create carries a payload for it.
     pub lrs: Option<crate::lrs::Lrs>,
+    /// Whether it has a limit on meetings or users (checked, then, when a create adds a meeting).
+    pub limited: bool,
+    /// Its API calls per second over every instance, if it has its own limit.
+    pub rate_limit: Option<u32>,
 }
 
 impl TenantView {
@@ -82,6 +86,8 @@ impl TenantView {
             overrides: pairs(overrides),
             enabled: tenant.enabled,
             lrs: crate::lrs::Lrs::of(tenant),
+            limited: tenant.max_meetings.is_some() || tenant.max_users.is_some(),
+            rate_limit: tenant.rate_limit.and_then(|r| u32::try_from(r).ok()),
         }
     }
 

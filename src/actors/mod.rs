@@ -1,6 +1,7 @@
 //! The actors: one [`server::ServerActor`] per BBB server polls it; the [`scheduler::Scheduler`] keeps the
 //! pool in step with the database and places new meetings; the [`recordings::RecordingsActor`] imports the
-//! spool; [`deliveries::Deliveries`] calls front-ends back. Their messages are in [`messages`].
+//! spool; [`deliveries::Deliveries`] calls front-ends back; [`usage::UsageSampler`] adds up what tenants use.
+//! Their messages are in [`messages`].
 
 pub mod cycle;
 pub mod deliveries;
@@ -9,3 +10,4 @@ pub mod messages;
 pub mod recordings;
 pub mod scheduler;
 pub mod server;
+pub mod usage;

@@ -7,3 +7,4 @@ pub mod state_file;
 pub mod sync;
 pub mod tenant_sync;
 pub mod tenants;
+pub mod usage;

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::admin::sync::{self, SyncAction, SyncEntry, SyncFile, SyncMode};
-use crate::admin::tenant_sync::{self, SettingEntry, TenantChange, TenantEntry};
+use crate::admin::tenant_sync::{self, LimitsEntry, SettingEntry, TenantChange, TenantEntry};
 use crate::admin::tenants;
 use crate::db::models::meeting::Meeting;
 use crate::db::models::server::Server;
@@ -142,6 +142,7 @@ pub fn export<'a>(
                     secrets: t.secrets.expose().to_string(),
                     enabled: Some(t.enabled),
                     settings: Some(list),
+                    limits: LimitsEntry::of(t),
                 };
                 (t.name.as_str(), entry)
             })

@@ -24,6 +24,43 @@ pub struct TenantEntry {
     pub enabled: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<Vec<SettingEntry>>,
+    /// Its limits; when given, a limit left out is no limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limits: Option<LimitsEntry>,
+}
+
+/// A tenant's limits in a state file.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsEntry {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_meetings: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_users: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<i32>,
+}
+
+impl LimitsEntry {
+    /// A tenant's limits, if it has any.
+    pub fn of(tenant: &Tenant) -> Option<LimitsEntry> {
+        let limits = LimitsEntry {
+            max_meetings: tenant.max_meetings,
+            max_users: tenant.max_users,
+            rate_limit: tenant.rate_limit,
+        };
+        (limits != LimitsEntry::default()).then_some(limits)
+    }
+
+    /// The update that sets these limits.
+    fn update(self) -> TenantUpdate {
+        TenantUpdate {
+            max_meetings: Some(self.max_meetings),
+            max_users: Some(self.max_users),
+            rate_limit: Some(self.rate_limit),
+            ..Default::default()
+        }
+    }
 }
 
 /// One tenant setting: a create/join parameter, a default or an override.
@@ -56,6 +93,7 @@ pub enum TenantChange {
         secrets: String,
         enabled: bool,
         settings: Vec<SettingEntry>,
+        limits: Option<LimitsEntry>,
     },
     Update {
         id: String,
@@ -106,6 +144,7 @@ pub fn plan(
                 secrets: entry.secrets.clone(),
                 enabled,
                 settings: list,
+                limits: entry.limits,
             });
             continue;
         };
@@ -118,6 +157,12 @@ pub fn plan(
         if tenant.enabled != enabled {
             summary.push(if enabled { "enable" } else { "disable" }.to_string());
             change.enabled = Some(enabled);
+        }
+        if let Some(limits) = entry.limits.filter(|l| Some(*l) != LimitsEntry::of(tenant)) {
+            summary.push("limits".to_string());
+            let set = limits.update();
+            (change.max_meetings, change.max_users, change.rate_limit) =
+                (set.max_meetings, set.max_users, set.rate_limit);
         }
         let (mut add, mut remove) = (Vec::new(), Vec::new());
         if let Some(list) = &entry.settings {
@@ -161,8 +206,11 @@ pub fn plan(
 /// Applies one change.
 pub fn apply(conn: &mut DbConnection, change: TenantChange) -> Result<(), AdminError> {
     match change {
-        TenantChange::Add { name, id, secrets, enabled, settings } => {
+        TenantChange::Add { name, id, secrets, enabled, settings, limits } => {
             let tenant = tenants::add_with_id(conn, id, &name, &secrets)?;
+            if let Some(limits) = limits {
+                tenants::update(conn, &tenant.id, limits.update())?;
+            }
             if !enabled {
                 tenants::update(conn, &tenant.id, TenantUpdate { enabled: Some(false), ..Default::default() })?;
             }

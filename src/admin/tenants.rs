@@ -15,6 +15,10 @@ pub struct TenantUpdate {
     pub secrets: Option<String>,
     /// Switch the tenant on or off (its API calls are refused while off).
     pub enabled: Option<bool>,
+    /// Its limits: `Some(None)` removes one.
+    pub max_meetings: Option<Option<i32>>,
+    pub max_users: Option<Option<i32>>,
+    pub rate_limit: Option<Option<i32>>,
 }
 
 /// LRS (xAPI) settings of a tenant, with basic auth or Keycloak.
@@ -120,6 +124,18 @@ pub fn update(conn: &mut DbConnection, id: &str, change: TenantUpdate) -> Result
     if let Some(enabled) = change.enabled {
         tenant.enabled = enabled;
     }
+    for (limit, field) in [
+        (change.max_meetings, &mut tenant.max_meetings),
+        (change.max_users, &mut tenant.max_users),
+        (change.rate_limit, &mut tenant.rate_limit),
+    ] {
+        if let Some(limit) = limit {
+            if limit.is_some_and(|n| n < 0) {
+                return Err(AdminError::bad_request("A limit is a whole number of 0 or more"));
+            }
+            *field = limit;
+        }
+    }
     tenant.updated_at = now_ms();
     match tenant.save(conn) {
         Ok(()) => Ok(tenant),
@@ -209,7 +225,7 @@ pub fn setting_json(setting: &TenantSetting) -> Value {
     })
 }
 
-/// `{id, name, secrets, enabled}`, as getTenants lists tenants.
+/// `{id, name, secrets, enabled}`, as getTenants lists tenants (Ruby's fields, and whether it is enabled).
 pub fn to_json(tenant: &Tenant) -> Value {
     json!({ "id": tenant.id, "name": tenant.name, "secrets": tenant.secrets.expose(), "enabled": tenant.enabled })
 }
@@ -229,6 +245,9 @@ pub fn to_json_full(tenant: &Tenant) -> Value {
         "kc_username": tenant.kc_username,
         "kc_password": tenant.kc_password,
         "enabled": tenant.enabled,
+        "max_meetings": tenant.max_meetings,
+        "max_users": tenant.max_users,
+        "rate_limit": tenant.rate_limit,
     })
 }
 

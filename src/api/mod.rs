@@ -16,6 +16,7 @@ pub mod recording_changes;
 pub mod recordings;
 pub mod request;
 pub mod stand_ins;
+pub mod tenant_limits;
 pub mod text_tracks;
 pub mod upload;
 

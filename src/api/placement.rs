@@ -5,11 +5,13 @@
 //! running it; otherwise it is placed anew. Concurrent creates of one meeting, in one instance or several,
 //! store one row (the database's primary key decides) and so reach one server.
 
+use diesel::Connection;
 use rand::Rng;
 
 use crate::actors::messages::{Place, Reload, Reprior, Unreserve};
 use crate::api::meetings::server_of;
 use crate::api::request::ApiCall;
+use crate::api::tenant_limits::{self, LimitHit};
 use crate::app::AppState;
 use crate::balancer::forecast::{self, Forecast, Source};
 use crate::balancer::{PlaceError, TagRequest};
@@ -17,7 +19,7 @@ use crate::db::models::meeting::{Meeting, Placement};
 use crate::db::models::meeting_history::MeetingHistory;
 use crate::db::models::server::ServerState;
 use crate::db::models::tenant::Tenant;
-use crate::db::{self, DbError};
+use crate::db::{self, DbConnection, DbError};
 use crate::error::BbbError;
 use crate::pool::ServerView;
 
@@ -76,6 +78,47 @@ enum Stored {
     IdTaken,
     /// The chosen server was cordoned, disabled or removed since this instance last loaded the servers.
     ServerNotEnabled,
+    /// One more meeting would pass a limit of its tenant.
+    LimitHit(LimitHit),
+}
+
+/// The insert of a new meeting, and what it needs.
+struct Insert {
+    template: Meeting,
+    /// The front-end's voice bridge, to try first.
+    external: Option<String>,
+    /// Digits of a voice bridge.
+    length: u32,
+    /// Whether to read the meeting's history with it (no size hint).
+    wants_history: bool,
+}
+
+impl Insert {
+    /// Inserts the meeting (see [`Meeting::insert_new`]) and reads its history.
+    fn run(self, conn: &mut DbConnection, in_transaction: bool) -> Result<Stored, DbError> {
+        let Insert { template, external, length, wants_history } = self;
+        let mut placed = template.insert_new(conn, voice_bridges(length, external.clone()), in_transaction)?;
+        if let Some(Placement::BbbIdTaken(holder)) = &placed {
+            // A row of a tenant that is gone holds the BBB meeting ID: it is a leftover, not a meeting anyone can
+            // reach any more. It is dropped, and the insert tried once more.
+            if Tenant::find(conn, &holder.tenant_id)?.is_none() && !holder.tenant_id.is_empty() {
+                Meeting::delete_on_server(conn, &holder.tenant_id, &holder.meeting_id, &holder.server_id)?;
+                placed = template.insert_new(conn, voice_bridges(length, external), in_transaction)?;
+            }
+        }
+        Ok(match placed {
+            Some(Placement::Inserted(meeting)) => {
+                // Read in the same call: the placement weighs the default until the scheduler hears of it.
+                let history =
+                    if wants_history { MeetingHistory::mean_peak(conn, &meeting.bbb_meeting_id)? } else { None };
+                Stored::Inserted(meeting, history)
+            }
+            Some(Placement::Existing(meeting)) => Stored::Existing(meeting),
+            Some(Placement::BbbIdTaken(_)) => Stored::IdTaken,
+            Some(Placement::ServerNotEnabled) => Stored::ServerNotEnabled,
+            None => Stored::NoVoiceBridge,
+        })
+    }
 }
 
 /// How many times a create places its meeting again after the database said the chosen server is no longer
@@ -135,39 +178,39 @@ pub async fn locate(
         let replacing = replace.take();
         let second_try = replacing.is_some();
         let wants_history = prior.source == Source::Default;
+        let insert = Insert { template, external, length, wants_history };
+        let limited = call.tenant.as_deref().is_some_and(|t| t.limited) && replacing.is_none();
         let stored = db::run(&state.pool, move |conn| -> Result<Stored, DbError> {
+            if limited {
+                // The tenant's row is locked first, then the meeting looked for and the limits checked, in one
+                // transaction with the insert.
+                return conn.transaction(|conn| {
+                    let hit = tenant_limits::lock_and_check(conn, &insert.template.tenant_id)?;
+                    if let Some(existing) =
+                        Meeting::find(conn, &insert.template.tenant_id, &insert.template.meeting_id)?
+                    {
+                        return Ok(Stored::Existing(existing));
+                    }
+                    match hit {
+                        Some(hit) => Ok(Stored::LimitHit(hit)),
+                        None => insert.run(conn, true),
+                    }
+                });
+            }
             match replacing {
                 Some(old) => {
                     Meeting::delete_on_server(conn, &old.tenant_id, &old.meeting_id, &old.server_id)?;
                 }
                 None if look_first => {
-                    if let Some(existing) = Meeting::find(conn, &template.tenant_id, &template.meeting_id)? {
+                    if let Some(existing) =
+                        Meeting::find(conn, &insert.template.tenant_id, &insert.template.meeting_id)?
+                    {
                         return Ok(Stored::Existing(existing));
                     }
                 }
                 None => {}
             }
-            let mut placed = template.insert_new(conn, voice_bridges(length, external.clone()))?;
-            if let Some(Placement::BbbIdTaken(holder)) = &placed {
-                // A row of a tenant that is gone holds the BBB meeting ID: it is a leftover, not a meeting anyone
-                // can reach any more. It is dropped, and the insert tried once more.
-                if Tenant::find(conn, &holder.tenant_id)?.is_none() && !holder.tenant_id.is_empty() {
-                    Meeting::delete_on_server(conn, &holder.tenant_id, &holder.meeting_id, &holder.server_id)?;
-                    placed = template.insert_new(conn, voice_bridges(length, external))?;
-                }
-            }
-            Ok(match placed {
-                Some(Placement::Inserted(meeting)) => {
-                    // Read in the same call: the placement weighs the default until the scheduler hears of it.
-                    let history =
-                        if wants_history { MeetingHistory::mean_peak(conn, &meeting.bbb_meeting_id)? } else { None };
-                    Stored::Inserted(meeting, history)
-                }
-                Some(Placement::Existing(meeting)) => Stored::Existing(meeting),
-                Some(Placement::BbbIdTaken(_)) => Stored::IdTaken,
-                Some(Placement::ServerNotEnabled) => Stored::ServerNotEnabled,
-                None => Stored::NoVoiceBridge,
-            })
+            insert.run(conn, false)
         })
         .await?;
         let existing = match stored {
@@ -181,6 +224,10 @@ pub async fn locate(
             Stored::NoVoiceBridge => {
                 state.scheduler.do_send(Unreserve { server_id, bbb_meeting_id });
                 return Err(BbbError::internal("Could not allocate a unique voice bridge."));
+            }
+            Stored::LimitHit(hit) => {
+                state.scheduler.do_send(Unreserve { server_id, bbb_meeting_id });
+                return Err(hit.error(call.tenant.as_deref().map_or("", |t| t.name.as_str())));
             }
             Stored::IdTaken => {
                 state.scheduler.do_send(Unreserve { server_id, bbb_meeting_id });

@@ -163,13 +163,28 @@ async fn receive(request: HttpRequest, payload: dev::Payload) -> Result<ApiCall,
     if (path_tenant.is_some() && !state.config.multitenancy_enabled) || !spec.methods.allow(request.method()) {
         return Err(BbbError::unsupported_request().into());
     }
+    let (client, instances) = (crate::http::client_address(&request), state.leadership.instances());
+    if let Some(client) = client {
+        state.limiter.check_client(client, instances)?;
+    }
     let body = crate::request_body::read(payload, MAX_BODY, state.config.request_body_timeout)
         .await
         .map_err(BbbError::from)?;
     if let Some(answer) = stand_in(call, &state.config) {
         return Err(actix_web::error::InternalError::from_response("switched off", answer).into());
     }
-    let checked = check(call, &request, body, state, path_tenant, spec.bodies).await?;
+    let checked = match check(call, &request, body, state, path_tenant, spec.bodies).await {
+        Ok(checked) => checked,
+        Err(e) => {
+            if let (Some(client), "checksumError") = (client, e.key) {
+                state.limiter.checksum_failed(client);
+            }
+            return Err(e.into());
+        }
+    };
+    if let Some(tenant) = &checked.tenant {
+        state.limiter.check_tenant(&tenant.name, tenant.rate_limit, instances)?;
+    }
     METRICS.tenant_requests.with_label_values(&[checked.tenant.as_ref().map_or("", |t| t.name.as_str())]).inc();
     Ok(checked)
 }

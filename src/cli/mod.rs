@@ -218,6 +218,34 @@ enum TenantsCommand {
     Enable { id: String },
     /// Switch a tenant off without deleting it: its API calls get `tenantDisabled` (name or ID).
     Disable { id: String },
+    /// Show a tenant's limits, or set them: a whole number, or `none` (name or ID).
+    Limits {
+        id: String,
+        /// The most meetings it may run at once.
+        #[arg(long, value_name = "N|none")]
+        max_meetings: Option<String>,
+        /// The users beyond which its new meetings are refused (running meetings may still grow).
+        #[arg(long, value_name = "N|none")]
+        max_users: Option<String>,
+        /// Its API calls per second over every instance (`none`: TENANT_RATE_LIMIT).
+        #[arg(long, value_name = "N|none")]
+        rate_limit: Option<String>,
+    },
+    /// What tenants used, per day: meeting- and user-minutes, peaks, recordings and their bytes.
+    Usage {
+        /// One tenant (name or ID); all of them if not given.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// The first day, YYYY-MM-DD (default: 30 days before the last).
+        #[arg(long)]
+        from: Option<String>,
+        /// The last day, YYYY-MM-DD (default: today, UTC).
+        #[arg(long)]
+        to: Option<String>,
+        /// csv or json.
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
     /// Delete a tenant and its settings.
     Remove { id: String },
 }

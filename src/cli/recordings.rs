@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::db::models::recording::Recording;
 use crate::recordings::search::{search, Filter};
 use crate::recordings::store::Store;
+use crate::utc::date_time as utc;
 
 #[derive(Subcommand, Debug)]
 pub enum RecordingsCommand {
@@ -148,23 +149,6 @@ pub(super) fn run(config: &Config, command: RecordingsCommand) -> Result<(), Fai
     }
 }
 
-/// Milliseconds since the epoch as `YYYY-MM-DD HH:MM:SS`.
-fn utc(ms: i64) -> String {
-    let seconds = ms.div_euclid(1000);
-    let (days, rest) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", rest / 3600, (rest % 3600) / 60, rest % 60)
-}
-
 fn tars(folder: &Path) -> std::io::Result<Vec<String>> {
     let mut names = Vec::new();
     match std::fs::read_dir(folder) {
@@ -212,16 +196,4 @@ fn retry(spool: &Path, file: &str) -> Result<(), Failure> {
     let _ = std::fs::remove_file(spool.join("failed").join(format!("{name}.reason")));
     println!("OK: {name} is back in the spool");
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::utc;
-
-    #[test]
-    fn formats_utc_times() {
-        assert_eq!(utc(0), "1970-01-01 00:00:00");
-        assert_eq!(utc(1_704_189_600_000), "2024-01-02 10:00:00");
-        assert_eq!(utc(951_825_600_000), "2000-02-29 12:00:00");
-    }
 }

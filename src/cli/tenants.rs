@@ -2,6 +2,7 @@
 
 use super::{connect, Failure, TenantSettingsCommand, TenantsCommand};
 use crate::admin::tenants::{self, LrsSettings, TenantUpdate};
+use crate::admin::usage;
 use crate::config::Config;
 use crate::db::models::tenant::Tenant;
 use crate::db::models::tenant_setting::TenantSetting;
@@ -11,6 +12,18 @@ fn require_multitenancy(config: &Config) -> Result<(), Failure> {
         Ok(())
     } else {
         Err(Failure("multitenancy is disabled; set MULTITENANCY_ENABLED=true".into()))
+    }
+}
+
+/// A limit given on the command line: a whole number, or `none`.
+fn limit(option: &str, value: Option<String>) -> Result<Option<Option<i32>>, Failure> {
+    match value.as_deref().map(str::trim) {
+        None => Ok(None),
+        Some("none") => Ok(Some(None)),
+        Some(text) => match text.parse::<i32>() {
+            Ok(n) if n >= 0 => Ok(Some(Some(n))),
+            _ => Err(Failure(format!("{option} must be a whole number of 0 or more, or none, not '{text}'"))),
+        },
     }
 }
 
@@ -50,6 +63,13 @@ pub(super) fn run(config: &Config, command: TenantsCommand) -> Result<(), Failur
                 if !t.enabled {
                     println!("\tdisabled");
                 }
+                for (name, value) in
+                    [("max_meetings", t.max_meetings), ("max_users", t.max_users), ("rate_limit", t.rate_limit)]
+                {
+                    if let Some(value) = value {
+                        println!("\t{name}: {value}");
+                    }
+                }
             }
             println!("Total number of tenants: {}", all.len());
         }
@@ -61,8 +81,34 @@ pub(super) fn run(config: &Config, command: TenantsCommand) -> Result<(), Failur
             if name.is_none() && secrets.is_none() {
                 return Err(Failure("nothing to update: give --name and/or --secrets".into()));
             }
-            tenants::update(conn, &id, TenantUpdate { name, secrets, enabled: None })?;
+            tenants::update(conn, &id, TenantUpdate { name, secrets, ..Default::default() })?;
             println!("OK");
+        }
+        TenantsCommand::Limits { id, max_meetings, max_users, rate_limit } => {
+            let tenant = tenants::get_by_name_or_id(conn, &id)?;
+            let tenant = if max_meetings.is_none() && max_users.is_none() && rate_limit.is_none() {
+                tenant
+            } else {
+                let change = TenantUpdate {
+                    max_meetings: limit("--max-meetings", max_meetings)?,
+                    max_users: limit("--max-users", max_users)?,
+                    rate_limit: limit("--rate-limit", rate_limit)?,
+                    ..Default::default()
+                };
+                tenants::update(conn, &tenant.id, change)?
+            };
+            let show = |limit: Option<i32>| limit.map_or_else(|| "none".to_string(), |n| n.to_string());
+            println!("max_meetings: {}", show(tenant.max_meetings));
+            println!("max_users: {}", show(tenant.max_users));
+            println!("rate_limit: {}", show(tenant.rate_limit));
+        }
+        TenantsCommand::Usage { tenant, from, to, format } => {
+            let rows = usage::report(conn, &usage::UsageQuery { from, to, tenant })?;
+            match format.as_str() {
+                "csv" => print!("{}", usage::to_csv(&rows)),
+                "json" => println!("{}", usage::to_json(&rows)),
+                other => return Err(Failure(format!("--format must be csv or json, not '{other}'"))),
+            }
         }
         TenantsCommand::Enable { id } => switch(conn, &id, true)?,
         TenantsCommand::Disable { id } => switch(conn, &id, false)?,

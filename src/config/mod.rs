@@ -7,6 +7,7 @@
 pub mod env_file;
 pub mod fsapi;
 pub mod keys;
+pub mod limits;
 pub mod source;
 
 use std::path::PathBuf;
@@ -64,6 +65,8 @@ pub struct Config {
     pub voice_bridge_len: u32,
     /// Dial-in through FreeSWITCH (`POST /fsapi`).
     pub fsapi: fsapi::Fsapi,
+    /// Rate limits, the checksum back-off, usage sampling.
+    pub limits: limits::Limits,
     pub use_external_voice_bridge: bool,
     pub get_meetings_api_disabled: bool,
     pub get_recordings_api_filtered: bool,
@@ -147,6 +150,7 @@ impl Config {
         let fsapi = fsapi::Fsapi::load(&r, loadbalancer_secrets.first(), max_meeting_duration, voice_bridge_len)?;
         Ok(Config {
             fsapi,
+            limits: limits::Limits::load(&r)?,
             loadbalancer_secrets,
             default_server_checksum: match r.given("LOADBALANCER_CHECKSUM_ALGORITHM") {
                 Some(_) => Algorithm::strongest(&checksum_algorithms),

@@ -16,25 +16,50 @@ pub const CAMPAIGN_INTERVAL: Duration = Duration::from_secs(1);
 /// The lock: a fixed class and the hash of the database's name, so databases of one cluster do not compete.
 const TAKE_LOCK: &str = "SELECT pg_try_advisory_lock(1935764588, hashtext(current_database())) AS held";
 
-/// Whether this instance leads.
-#[derive(Debug, Default)]
+/// The `application_name` of each instance's campaign session: counting them counts the live instances.
+const SESSION_NAME: &str = "scalelite-instance";
+
+/// The live instances: the campaign sessions open on this database (a dead instance's session ends with it).
+const COUNT_INSTANCES: &str = "SELECT count(*)::int AS instances FROM pg_stat_activity \
+     WHERE datname = current_database() AND application_name = 'scalelite-instance'";
+
+/// Whether this instance leads, and how many instances share the database.
+#[derive(Debug)]
 pub struct Leadership {
     leader: AtomicBool,
+    instances: AtomicU32,
+}
+
+impl Default for Leadership {
+    fn default() -> Leadership {
+        Leadership { leader: AtomicBool::new(false), instances: AtomicU32::new(1) }
+    }
 }
 
 impl Leadership {
     /// A leadership that is held from the start (SQLite).
     pub fn always() -> Leadership {
-        Leadership { leader: AtomicBool::new(true) }
+        Leadership { leader: AtomicBool::new(true), instances: AtomicU32::new(1) }
     }
 
     pub fn is_leader(&self) -> bool {
         self.leader.load(Ordering::SeqCst)
     }
 
+    /// The instances sharing the database, this one included (at least 1), as last counted.
+    pub fn instances(&self) -> u32 {
+        self.instances.load(Ordering::Relaxed).max(1)
+    }
+
     fn set(&self, leader: bool) {
         self.leader.store(leader, Ordering::SeqCst);
     }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Instances {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    instances: i32,
 }
 
 #[derive(diesel::QueryableByName)]
@@ -64,15 +89,16 @@ impl Campaign {
         }
     }
 
-    /// One round, blocking: a leader checks that its session lives; a follower tries to take the lock.
-    /// Returns true when this round made the instance leader.
+    /// One round, blocking: a leader checks that its session lives (counting the instances); a follower tries
+    /// to take the lock. Returns true when this round made the instance leader.
     pub fn step(&self) -> bool {
         let Ok(mut session) = self.session.lock() else {
             return false;
         };
         if self.leadership.is_leader() {
-            let alive = session.as_mut().is_some_and(|c| diesel::sql_query("SELECT 1").execute(c).is_ok());
-            if alive {
+            let counted = session.as_mut().map(|c| diesel::sql_query(COUNT_INSTANCES).get_result::<Instances>(c));
+            if let Some(Ok(Instances { instances })) = counted {
+                self.leadership.instances.store(u32::try_from(instances).unwrap_or(1), Ordering::Relaxed);
                 return false;
             }
             *session = None;
@@ -86,11 +112,16 @@ impl Campaign {
             return false;
         }
         if session.is_none() {
-            *session = PgConnection::establish(&self.url).ok();
+            *session = PgConnection::establish(&self.url).ok().and_then(|mut c| {
+                diesel::sql_query(format!("SET application_name = '{SESSION_NAME}'")).execute(&mut c).ok().map(|_| c)
+            });
         }
         let Some(conn) = session.as_mut() else {
             return false;
         };
+        if let Ok(Instances { instances }) = diesel::sql_query(COUNT_INSTANCES).get_result::<Instances>(conn) {
+            self.leadership.instances.store(u32::try_from(instances).unwrap_or(1), Ordering::Relaxed);
+        }
         match diesel::sql_query(TAKE_LOCK).get_result::<Held>(conn) {
             Ok(Held { held: true }) => {
                 self.leadership.set(true);

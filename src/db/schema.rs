@@ -37,6 +37,9 @@ diesel::table! {
         created_at -> BigInt,
         updated_at -> BigInt,
         enabled -> Bool,
+        max_meetings -> Nullable<Integer>,
+        max_users -> Nullable<Integer>,
+        rate_limit -> Nullable<Integer>,
     }
 }
 
@@ -116,6 +119,7 @@ diesel::table! {
         in_flight -> Integer,
         load -> Double,
         updated_at -> BigInt,
+        polled_users -> Integer,
     }
 }
 
@@ -126,6 +130,17 @@ diesel::table! {
         forecast_load -> Double,
         placement_load -> Nullable<Double>,
         updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    tenant_usage (tenant_id, day) {
+        tenant_id -> Text,
+        day -> Text,
+        meeting_ms -> BigInt,
+        user_ms -> BigInt,
+        peak_meetings -> Integer,
+        peak_users -> Integer,
     }
 }
 
@@ -216,6 +231,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     meeting_joins,
     meeting_forecasts,
     server_figures,
+    tenant_usage,
     settings,
     recordings,
     recording_metadata,

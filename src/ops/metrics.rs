@@ -9,6 +9,7 @@ use crate::actors::messages::Figures;
 use crate::app::AppState;
 use crate::db::models::meeting::Meeting;
 use crate::db::models::server::Server;
+use crate::db::models::tenant::Tenant;
 use crate::db::{self, DbError};
 use crate::metrics::METRICS;
 use crate::recordings::importer::waiting;
@@ -25,9 +26,9 @@ fn authorized(request: &HttpRequest, state: &AppState) -> bool {
 /// Reads the gauges that describe the pool now.
 async fn read_gauges(state: &AppState) -> Result<(), DbError> {
     let spool = state.config.recording_spool_dir.clone();
-    let (servers, per_tenant, backlog) = db::run(&state.pool, move |conn| -> Result<_, DbError> {
+    let (servers, per_tenant, backlog, tenants) = db::run(&state.pool, move |conn| -> Result<_, DbError> {
         let servers = Server::all(conn)?;
-        Ok((servers, Meeting::count_per_tenant(conn)?, waiting(&spool).len()))
+        Ok((servers, Meeting::count_per_tenant(conn)?, waiting(&spool).len(), Tenant::all(conn)?))
     })
     .await?;
     let m = &*METRICS;
@@ -62,6 +63,16 @@ async fn read_gauges(state: &AppState) -> Result<(), DbError> {
     for (tenant_id, count) in per_tenant {
         let name = view.tenants.values().find(|t| t.id == tenant_id).map_or(tenant_id.as_str(), |t| t.name.as_str());
         m.tenant_meetings.with_label_values(&[name]).set(count);
+    }
+    m.tenant_limit.reset();
+    let default_rate = state.config.limits.tenant_rate;
+    for t in &tenants {
+        let rate = t.rate_limit.or_else(|| i32::try_from(default_rate).ok().filter(|r| *r > 0));
+        for (kind, limit) in [("meetings", t.max_meetings), ("users", t.max_users), ("rate", rate)] {
+            if let Some(limit) = limit {
+                m.tenant_limit.with_label_values(&[&t.name, kind]).set(i64::from(limit));
+            }
+        }
     }
     m.spool_backlog.set(i64::try_from(backlog).unwrap_or(i64::MAX));
     let pool = state.pool.state();

@@ -113,8 +113,8 @@ impl PoolImport<'_> {
                     }
                     self.record(Kind::Tenants, Outcome::Imported);
                 }
-                // Whether it is enabled is ours (Ruby has no such switch).
-                Some(here) if Tenant { created_at: 0, updated_at: 0, enabled: true, ..here.clone() } == row => {
+                // Whether it is enabled, and its limits, are ours (Ruby has no such thing).
+                Some(here) if here.as_in_ruby() == row => {
                     self.record(Kind::Tenants, Outcome::AlreadyThere);
                 }
                 Some(here) => {
@@ -124,6 +124,9 @@ impl PoolImport<'_> {
                             created_at: here.created_at,
                             updated_at: now_ms(),
                             enabled: here.enabled,
+                            max_meetings: here.max_meetings,
+                            max_users: here.max_users,
+                            rate_limit: here.rate_limit,
                             ..row.clone()
                         };
                         kept.save(conn)?;
@@ -304,9 +307,7 @@ pub fn tenant_row(tenant: &RubyTenant) -> Option<Tenant> {
         kc_client_secret: text("kc_client_secret"),
         kc_username: text("kc_username"),
         kc_password: text("kc_password"),
-        created_at: 0,
-        updated_at: 0,
-        enabled: true,
+        ..Tenant::new(tenant.id.clone(), "", "", 0)
     })
 }
 

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use crate::balancer::ledger::MeetingLoad;
 use crate::db::models::meeting_forecast::MeetingForecast;
 
-/// (rounded users, source, in flight, rounded load) as last written.
-type Written = (i64, &'static str, i32, i64);
+/// (rounded users, source, in flight, rounded load, polled users) as last written.
+type Written = (i64, &'static str, i32, i64, i32);
 
 /// What was last written, per (server, BBB meeting ID).
 #[derive(Default)]
@@ -33,7 +33,8 @@ impl ForecastWriter {
         let mut seen = HashMap::with_capacity(meetings.len());
         for (meeting, m) in meetings {
             let in_flight = i32::try_from(m.in_flight).unwrap_or(i32::MAX);
-            let key = (tenth(m.forecast.users), m.forecast.source.name(), in_flight, tenth(m.load));
+            let polled = i32::try_from(m.polled_users).unwrap_or(i32::MAX);
+            let key = (tenth(m.forecast.users), m.forecast.source.name(), in_flight, tenth(m.load), polled);
             let id = (m.server.clone(), meeting.clone());
             if self.written.get(&id) != Some(&key) {
                 rows.push(MeetingForecast {
@@ -44,6 +45,7 @@ impl ForecastWriter {
                     in_flight,
                     load: m.load,
                     updated_at: now_ms,
+                    polled_users: polled,
                 });
             }
             seen.insert(id, key);

@@ -25,6 +25,7 @@ pub enum TenantAction {
     ListSettings,
     AddSetting,
     DeleteSetting,
+    Usage,
 }
 
 /// What a meeting action does.
@@ -104,8 +105,8 @@ pub const ACTIONS: &[ActionDef] = &[
         "updateTenant",
         T(TenantAction::Update),
         true,
-        "Rename a tenant, replace its secrets, or switch it on or off (enabled).",
-        r#"{"id": "…", "tenant": {"name": "bn", "secrets": "s1:s2", "enabled": false}}"#,
+        "Rename a tenant, replace its secrets, switch it on or off (enabled), or set its limits (null: none).",
+        r#"{"id": "…", "tenant": {"name": "bn", "secrets": "s1:s2", "enabled": false, "max_meetings": 20, "max_users": 500, "rate_limit": null}}"#,
     ),
     def("deleteTenant", T(TenantAction::Delete), true, "Delete a tenant and its settings.", r#"{"id": "…"}"#),
     def(
@@ -123,6 +124,13 @@ pub const ACTIONS: &[ActionDef] = &[
         r#"{"tenant_setting": {"tenant_id": "…", "param": "record", "value": "false", "override": "true"}}"#,
     ),
     def("deleteTenantSetting", T(TenantAction::DeleteSetting), true, "Delete a tenant setting.", r#"{"id": "…"}"#),
+    def(
+        "getTenantUsage",
+        T(TenantAction::Usage),
+        false,
+        "What tenants used per day (from, to: YYYY-MM-DD; tenant: name or ID; format: json or csv).",
+        "tenant,from,to,format",
+    ),
     def(
         "getMeetings",
         M(MeetingAction::List),

@@ -102,6 +102,21 @@ pub fn optional_flag(object: &Value, key: &str) -> Result<Option<bool>, AdminErr
     }
 }
 
+/// A limit: absent → unchanged (`None`); `null` → no limit (`Some(None)`); a whole number ≥ 0 → that limit.
+pub fn optional_limit(object: &Value, key: &str) -> Result<Option<Option<i32>>, AdminError> {
+    match object.get(key) {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(None)),
+        Some(value) => {
+            let number = value.as_i64().or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()));
+            match number.and_then(|n| i32::try_from(n).ok()).filter(|n| *n >= 0) {
+                Some(n) => Ok(Some(Some(n))),
+                None => Err(AdminError::bad_request(format!("'{key}' must be a whole number of 0 or more, or null"))),
+            }
+        }
+    }
+}
+
 impl Input {
     /// A query parameter, if given and not empty.
     pub fn param(&self, key: &str) -> Option<String> {

@@ -5,9 +5,9 @@ use actix_web::HttpResponse;
 use serde_json::{json, Value};
 
 use super::actions::TenantAction;
-use super::input::{flag, optional_flag, text, Input};
+use super::input::{flag, optional_flag, optional_limit, text, Input};
 use super::on_db;
-use crate::admin::tenants;
+use crate::admin::{tenants, usage};
 use crate::app::AppState;
 use crate::db::models::tenant::Tenant;
 use crate::db::models::tenant_setting::TenantSetting;
@@ -43,6 +43,9 @@ pub(super) async fn run(action: TenantAction, input: Input, state: &AppState) ->
                 name: text(fields, "name")?,
                 secrets: text(fields, "secrets")?,
                 enabled: optional_flag(fields, "enabled")?,
+                max_meetings: optional_limit(fields, "max_meetings")?,
+                max_users: optional_limit(fields, "max_users")?,
+                rate_limit: optional_limit(fields, "rate_limit")?,
             };
             let tenant = on_db(state, move |c| tenants::update(c, &id, change)).await?;
             Ok(ok(json!({ "tenant": tenants::to_json_full(&tenant) })))
@@ -82,6 +85,22 @@ pub(super) async fn run(action: TenantAction, input: Input, state: &AppState) ->
             let setting =
                 on_db(state, move |c| tenants::add_setting(c, &tenant_id, &param, &value, is_override)).await?;
             Ok(created(tenants::setting_json(&setting)))
+        }
+        TenantAction::Usage => {
+            let query =
+                usage::UsageQuery { from: input.param("from"), to: input.param("to"), tenant: input.param("tenant") };
+            let csv = match input.param("format").as_deref() {
+                None | Some("json") => false,
+                Some("csv") => true,
+                Some(other) => {
+                    return Err(AdminError::bad_request(format!("'format' must be json or csv, not '{other}'")))
+                }
+            };
+            let rows = on_db(state, move |c| usage::report(c, &query)).await?;
+            if csv {
+                return Ok(HttpResponse::Ok().content_type("text/csv; charset=utf-8").body(usage::to_csv(&rows)));
+            }
+            Ok(ok(usage::to_json(&rows)))
         }
         TenantAction::DeleteSetting => {
             let id = input.id()?;

@@ -175,15 +175,22 @@ impl Meeting {
 
     /// Inserts a new meeting with a voice bridge from `voice_bridges` (the first one free) on its server, if that
     /// server is still enabled, unless a meeting with the same tenant and ID exists, which is then returned
-    /// instead (someone else created it first). `None`: every voice bridge offered is taken.
+    /// instead (someone else created it first). `None`: every voice bridge offered is taken. Inside a transaction,
+    /// pass `in_transaction`: each try gets a savepoint (a failed statement would end a PostgreSQL transaction).
     pub fn insert_new(
         &self,
         conn: &mut DbConnection,
         voice_bridges: impl Iterator<Item = String>,
+        in_transaction: bool,
     ) -> Result<Option<Placement>, DbError> {
         for voice_bridge in voice_bridges {
             let meeting = Meeting { voice_bridge: Some(voice_bridge), ..self.clone() };
-            match meeting.insert_on_enabled_server(conn) {
+            let inserted = if in_transaction {
+                conn.transaction(|conn| meeting.insert_on_enabled_server(conn))
+            } else {
+                meeting.insert_on_enabled_server(conn)
+            };
+            match inserted {
                 Ok(true) => return Ok(Some(Placement::Inserted(meeting))),
                 Ok(false) => {
                     return Ok(Some(match Meeting::find(conn, &self.tenant_id, &self.meeting_id)? {

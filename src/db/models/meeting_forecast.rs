@@ -22,6 +22,8 @@ pub struct MeetingForecast {
     /// What it weighs in placement now, in users (before the server's multiplier).
     pub load: f64,
     pub updated_at: i64,
+    /// The users its server's last poll listed.
+    pub polled_users: i32,
 }
 
 impl MeetingForecast {

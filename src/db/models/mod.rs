@@ -12,4 +12,5 @@ pub mod server_figures;
 pub mod setting;
 pub mod tenant;
 pub mod tenant_setting;
+pub mod tenant_usage;
 pub mod token;

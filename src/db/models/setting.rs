@@ -1,4 +1,5 @@
-//! Scalelite's own key/value settings kept in the database (the generated load-balancer secret).
+//! Scalelite's own key/value settings kept in the database (the generated load-balancer secret, when usage was
+//! last sampled).
 
 use diesel::prelude::*;
 
@@ -14,6 +15,23 @@ pub const COOKIE_KEY: &str = "secret_key_base";
 /// The value of a setting, if set.
 pub fn get(conn: &mut DbConnection, key: &str) -> Result<Option<String>, DbError> {
     Ok(settings::table.find(key).select(settings::value).first(conn).optional()?)
+}
+
+/// Sets a setting, replacing its value.
+pub fn set(conn: &mut DbConnection, key: &str, value: &str) -> Result<(), DbError> {
+    let updated = diesel::update(settings::table.find(key)).set(settings::value.eq(value)).execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(settings::table)
+            .values((settings::key.eq(key), settings::value.eq(value)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Writes a setting's value back unchanged: in a transaction, a lock on it (and on SQLite, the write lock).
+pub fn touch(conn: &mut DbConnection, key: &str) -> Result<(), DbError> {
+    diesel::update(settings::table.find(key)).set(settings::value.eq(settings::value)).execute(conn)?;
+    Ok(())
 }
 
 /// Sets a setting unless it is set already, and returns the value that holds, so that concurrent

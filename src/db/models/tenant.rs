@@ -26,6 +26,12 @@ pub struct Tenant {
     pub updated_at: i64,
     /// A disabled tenant's API calls are refused.
     pub enabled: bool,
+    /// The most meetings it may run at once (`None`: no limit).
+    pub max_meetings: Option<i32>,
+    /// The users beyond which its new meetings are refused (a soft limit: running meetings keep growing).
+    pub max_users: Option<i32>,
+    /// Its API calls per second, over every instance (`None`: the default, `TENANT_RATE_LIMIT`).
+    pub rate_limit: Option<i32>,
 }
 
 impl Tenant {
@@ -46,6 +52,22 @@ impl Tenant {
             created_at: now,
             updated_at: now,
             enabled: true,
+            max_meetings: None,
+            max_users: None,
+            rate_limit: None,
+        }
+    }
+
+    /// The tenant as Ruby Scalelite would hold it: without times, enabled, without limits (what only we keep).
+    pub fn as_in_ruby(&self) -> Tenant {
+        Tenant {
+            created_at: 0,
+            updated_at: 0,
+            enabled: true,
+            max_meetings: None,
+            max_users: None,
+            rate_limit: None,
+            ..self.clone()
         }
     }
 
