@@ -1,7 +1,7 @@
 //! Tenants as customers (issue 13, point 3): a tenant at its meeting limit or its user limit gets the documented
 //! BBB error on create, while its running meetings and other tenants go on; the limit holds with creates sent at
 //! once to two instances sharing PostgreSQL; limit hits and limits are in `/metrics`; limits are set by the CLI
-//! and the admin API.
+//! and the admin API; a disabled tenant's calls fail clearly and its meetings are left alone.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -171,7 +171,35 @@ async fn limits_are_set_by_the_cli_and_the_admin_api(backend: Backend) {
     app.stop().await;
 }
 
+/// A disabled tenant's calls fail clearly, and its running meetings are left alone: on their servers, in the
+/// database, through a poll; enabled again, the tenant finds them.
+async fn a_disabled_tenants_meetings_are_left_alone(backend: Backend) {
+    let app = TestApp::new(backend).envs(&MULTITENANT).start().await;
+    let pool = FakePool::untagged(&app, 1).await;
+    let tenant = tenants::add(&mut connect(&app.db), "paused", "paused-secret").unwrap();
+    app.reload().await;
+    assert_eq!(returncode(&create(&app, "paused", "lecture").await).0, "SUCCESS");
+    let off = TenantUpdate { enabled: Some(false), ..Default::default() };
+    tenants::update(&mut connect(&app.db), &tenant.id, off).unwrap();
+    app.reload().await;
+    for name in ["getMeetingInfo", "end", "create", "join"] {
+        let reply = call(&app, "paused", name, &[("meetingID", "lecture"), ("name", "x"), ("fullName", "x")]).await;
+        assert_eq!(returncode(&reply), ("FAILED".into(), Some("tenantDisabled".into())), "{name}: {}", reply.body);
+    }
+    app.poll_all().await;
+    assert_eq!(pool.servers[0].meeting_count(), 1, "nothing was ended on its server");
+    let rows = scalelite::db::models::meeting::Meeting::all(&mut connect(&app.db)).unwrap();
+    assert_eq!(rows.len(), 1, "nor forgotten");
+    let on = TenantUpdate { enabled: Some(true), ..Default::default() };
+    tenants::update(&mut connect(&app.db), &tenant.id, on).unwrap();
+    app.reload().await;
+    let info = call(&app, "paused", "getMeetingInfo", &[("meetingID", "lecture")]).await;
+    assert_eq!(returncode(&info).0, "SUCCESS", "{}", info.body);
+    app.stop().await;
+}
+
 on_both_backends!(
+    a_disabled_tenants_meetings_are_left_alone,
     a_tenant_at_its_limit_is_refused_and_the_others_are_not,
     the_meeting_limit_holds_under_concurrent_creates,
     limits_are_set_by_the_cli_and_the_admin_api
