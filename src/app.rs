@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::actors::deliveries::Deliveries;
 use crate::actors::messages::{ImportNow, PollAll};
 use crate::actors::recordings::RecordingsActor;
+use crate::actors::retention::RetentionSweeper;
 use crate::actors::scheduler::Scheduler;
 use crate::actors::usage::UsageSampler;
 use crate::config::Config;
@@ -75,6 +76,8 @@ impl Prepared {
         let (scheduler_deps, importer_deps, delivery_deps) = (deps.clone(), deps.clone(), deps.clone());
         let usage_deps = deps.clone();
         actix::Supervisor::start(move |_| UsageSampler::new(usage_deps));
+        let retention_deps = deps.clone();
+        actix::Supervisor::start(move |_| RetentionSweeper::new(retention_deps));
         let deliveries = actix::Supervisor::start(move |_| Deliveries::new(delivery_deps));
         let scheduler = actix::Supervisor::start(move |_| Scheduler::new(scheduler_deps));
         let recordings = actix::Supervisor::start(move |_| RecordingsActor::new(importer_deps));

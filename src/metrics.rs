@@ -34,6 +34,7 @@ pub struct Metrics {
     pub tenant_meetings: IntGaugeVec,
     pub tenant_users: IntGaugeVec,
     pub tenant_limit: IntGaugeVec,
+    pub tenant_recording_bytes: IntGaugeVec,
     pub tenant_limit_hits: IntCounterVec,
     pub client_limited: IntCounterVec,
     pub spool_backlog: IntGauge,
@@ -184,6 +185,12 @@ impl Metrics {
                 "scalelite_tenant_limit",
                 "A tenant's limit: meetings, users, rate (API calls per second over every instance)",
                 &["tenant", "limit"],
+            ),
+            tenant_recording_bytes: gauge(
+                &r,
+                "scalelite_tenant_recording_bytes",
+                "Bytes of a tenant's recordings' formats, by where they are (listed, trash)",
+                &["tenant", "where"],
             ),
             tenant_limit_hits: counter(
                 &r,

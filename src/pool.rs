@@ -71,6 +71,8 @@ pub struct TenantView {
     pub limited: bool,
     /// Its API calls per second over every instance, if it has its own limit.
     pub rate_limit: Option<u32>,
+    /// Whether its meetings may record.
+    pub recording_enabled: bool,
 }
 
 impl TenantView {
@@ -88,6 +90,7 @@ impl TenantView {
             lrs: crate::lrs::Lrs::of(tenant),
             limited: tenant.max_meetings.is_some() || tenant.max_users.is_some(),
             rate_limit: tenant.rate_limit.and_then(|r| u32::try_from(r).ok()),
+            recording_enabled: tenant.recording_enabled,
         }
     }
 

@@ -14,7 +14,7 @@ use scalelite::admin::tenants;
 use scalelite::admin::usage::{self, UsageQuery};
 use scalelite::db::models::meeting::Meeting;
 use scalelite::db::models::meeting_forecast::MeetingForecast;
-use scalelite::db::models::recording::{FormatRow, Recording};
+use scalelite::db::models::recording::FormatRow;
 use scalelite::db::models::tenant_usage::{self, TenantUsage};
 use scalelite::db::schema::{playback_formats, recordings};
 use scalelite::utc;
@@ -48,27 +48,7 @@ fn meeting(conn: &mut scalelite::db::DbConnection, tenant_id: &str, id: &str, us
 }
 
 fn recording(conn: &mut scalelite::db::DbConnection, tenant_id: &str, id: &str, start_time: i64, sizes: &[i64]) {
-    let row = Recording {
-        record_id: id.into(),
-        tenant_id: tenant_id.into(),
-        meeting_id: "m".into(),
-        bbb_meeting_id: "m".into(),
-        internal_meeting_id: None,
-        name: "m".into(),
-        is_breakout: false,
-        published: true,
-        protected: false,
-        publish_updated: false,
-        state: "published".into(),
-        start_time,
-        end_time: start_time + 60_000,
-        participants: None,
-        raw_size: None,
-        parent_meeting_id: None,
-        breakout_sequence: None,
-        breakout_rooms: String::new(),
-        updated_at: 0,
-    };
+    let row = common::published_recording(tenant_id, id, start_time);
     diesel::insert_into(recordings::table).values(row).execute(conn).unwrap();
     for (i, size) in sizes.iter().enumerate() {
         let format = FormatRow {

@@ -19,6 +19,10 @@ pub struct TenantUpdate {
     pub max_meetings: Option<Option<i32>>,
     pub max_users: Option<Option<i32>>,
     pub rate_limit: Option<Option<i32>>,
+    /// Days its recordings are kept (`Some(None)`: `RECORDING_RETENTION_DAYS`).
+    pub recording_retention_days: Option<Option<i32>>,
+    /// Whether its meetings may record.
+    pub recording_enabled: Option<bool>,
 }
 
 /// LRS (xAPI) settings of a tenant, with basic auth or Keycloak.
@@ -124,10 +128,14 @@ pub fn update(conn: &mut DbConnection, id: &str, change: TenantUpdate) -> Result
     if let Some(enabled) = change.enabled {
         tenant.enabled = enabled;
     }
+    if let Some(recording_enabled) = change.recording_enabled {
+        tenant.recording_enabled = recording_enabled;
+    }
     for (limit, field) in [
         (change.max_meetings, &mut tenant.max_meetings),
         (change.max_users, &mut tenant.max_users),
         (change.rate_limit, &mut tenant.rate_limit),
+        (change.recording_retention_days, &mut tenant.recording_retention_days),
     ] {
         if let Some(limit) = limit {
             if limit.is_some_and(|n| n < 0) {
@@ -248,6 +256,8 @@ pub fn to_json_full(tenant: &Tenant) -> Value {
         "max_meetings": tenant.max_meetings,
         "max_users": tenant.max_users,
         "rate_limit": tenant.rate_limit,
+        "recording_retention_days": tenant.recording_retention_days,
+        "recording_enabled": tenant.recording_enabled,
     })
 }
 

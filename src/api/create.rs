@@ -50,6 +50,12 @@ pub async fn create(state: web::Data<AppState>, call: ApiCall, request: HttpRequ
     if let Some(secret) = state.secrets.first() {
         params.set("meetingEndedURL", &meeting_end::url(&own_base_url(&state, &request), secret, &meeting));
     }
+    if call.tenant.as_deref().is_some_and(|t| !t.recording_enabled) {
+        // The tenant may not record: nothing in the meeting can start a recording.
+        for key in ["record", "autoStartRecording", "allowStartStopRecording"] {
+            params.set(key, "false");
+        }
+    }
     let client = config.bbb_client();
     if let Some(lrs) = call.tenant.as_deref().and_then(|t| t.lrs.as_ref()) {
         if let Some(payload) = lrs.payload(&server.secret, &client).await {

@@ -7,9 +7,11 @@ use crate::api::request::ApiCall;
 use crate::app::AppState;
 use crate::bbb::xml;
 use crate::db::models::recording::Recording;
+use crate::db::models::recording_trash::TRASHED;
 use crate::db::{self, DbConnection, DbError};
 use crate::error::BbbError;
 use crate::recordings::store::Store;
+use crate::recordings::trash::{self, TrashError};
 
 fn record_ids(call: &ApiCall) -> Result<Vec<String>, BbbError> {
     let mut ids: Vec<String> = call
@@ -121,29 +123,30 @@ pub async fn update(state: web::Data<AppState>, call: ApiCall) -> Result<HttpRes
     Ok(xml::response(format!("<response><returncode>SUCCESS</returncode><updated>{updated}</updated></response>")))
 }
 
-/// `deleteRecordings` (GET): files removed from both trees; the row kept with state `deleted`.
+/// `deleteRecordings` (GET): files removed from both trees; the row kept with state `deleted`. With
+/// `RECORDING_DELETE_TO_TRASH`, the recordings go to the trash instead (`recordings::trash`).
 pub async fn delete(state: web::Data<AppState>, call: ApiCall) -> Result<HttpResponse, BbbError> {
     let ids = record_ids(&call)?;
     let tenant = call.tenant_id().to_string();
     let store = Store::of(&state.config);
+    let to_trash = state.config.retention.delete_to_trash;
     let done = db::run(&state.pool, move |conn| -> Result<Result<(), Failure>, DbError> {
         let found = Recording::find_many(conn, &tenant, &ids)?;
         if found.is_empty() {
             return Ok(Err(Failure::NotFound));
         }
         for recording in found {
-            for tree in store.trees() {
-                let Ok(formats) = std::fs::read_dir(tree) else { continue };
-                for format in formats.filter_map(Result::ok) {
-                    let folder = format.path().join(&recording.record_id);
-                    if folder.is_dir() {
-                        if let Err(e) = std::fs::remove_dir_all(&folder) {
-                            return Ok(Err(Failure::Files(format!("{}: {e}", folder.display()))));
-                        }
-                    }
-                }
+            let outcome = if to_trash && recording.state != TRASHED {
+                trash::trash(conn, &store, &recording, db::now_ms()).map(|_| ())
+            } else {
+                trash::remove_files(&store, &recording.record_id)
+                    .and_then(|()| Ok(Recording::mark_deleted(conn, &recording.record_id)?))
+            };
+            match outcome {
+                Ok(()) => {}
+                Err(TrashError::Db(e)) => return Err(e),
+                Err(TrashError::Files(e)) => return Ok(Err(Failure::Files(e))),
             }
-            Recording::mark_deleted(conn, &recording.record_id)?;
         }
         Ok(Ok(()))
     })

@@ -10,6 +10,7 @@ mod servers;
 mod state;
 mod table;
 mod tenants;
+mod trash;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -230,6 +231,16 @@ enum TenantsCommand {
         /// Its API calls per second over every instance (`none`: TENANT_RATE_LIMIT).
         #[arg(long, value_name = "N|none")]
         rate_limit: Option<String>,
+    },
+    /// Show a tenant's recording settings, or set them (name or ID).
+    Recordings {
+        id: String,
+        /// Days its recordings are kept before they go to the trash (0: for ever; none: RECORDING_RETENTION_DAYS).
+        #[arg(long, value_name = "DAYS|none")]
+        retention_days: Option<String>,
+        /// on or off: whether its meetings may record (off: every create gets record=false).
+        #[arg(long, value_name = "on|off")]
+        recording: Option<String>,
     },
     /// What tenants used, per day: meeting- and user-minutes, peaks, recordings and their bytes.
     Usage {

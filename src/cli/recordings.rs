@@ -46,12 +46,21 @@ pub enum RecordingsCommand {
     Spool,
     /// Put a failed tar back into the spool to be imported again.
     Retry { file: String },
+    /// The trash: list, restore, purge, sweep.
+    Trash {
+        #[command(subcommand)]
+        command: super::trash::TrashCommand,
+    },
+    /// What each tenant's recordings take (recordings, bytes of their formats, the trash's share).
+    Storage,
 }
 
 pub(super) fn run(config: &Config, command: RecordingsCommand) -> Result<(), Failure> {
     match command {
         RecordingsCommand::Spool => return spool(&config.recording_spool_dir),
         RecordingsCommand::Retry { file } => return retry(&config.recording_spool_dir, &file),
+        RecordingsCommand::Trash { command } => return super::trash::run(config, command),
+        RecordingsCommand::Storage => return super::trash::storage(config),
         _ => {}
     }
     let mut conn = connect(config)?;
@@ -145,7 +154,10 @@ pub(super) fn run(config: &Config, command: RecordingsCommand) -> Result<(), Fai
             println!("OK: {moved} format folder(s) moved, {missing} missing");
             Ok(())
         }
-        RecordingsCommand::Spool | RecordingsCommand::Retry { .. } => Ok(()),
+        RecordingsCommand::Spool
+        | RecordingsCommand::Retry { .. }
+        | RecordingsCommand::Trash { .. }
+        | RecordingsCommand::Storage => Ok(()),
     }
 }
 

@@ -102,6 +102,26 @@ pub(super) fn run(config: &Config, command: TenantsCommand) -> Result<(), Failur
             println!("max_users: {}", show(tenant.max_users));
             println!("rate_limit: {}", show(tenant.rate_limit));
         }
+        TenantsCommand::Recordings { id, retention_days, recording } => {
+            let tenant = tenants::get_by_name_or_id(conn, &id)?;
+            let recording_enabled = match recording.as_deref() {
+                None => None,
+                Some("on") => Some(true),
+                Some("off") => Some(false),
+                Some(other) => return Err(Failure(format!("--recording must be on or off, not '{other}'"))),
+            };
+            let retention = limit("--retention-days", retention_days)?;
+            let tenant = if recording_enabled.is_none() && retention.is_none() {
+                tenant
+            } else {
+                let change =
+                    TenantUpdate { recording_retention_days: retention, recording_enabled, ..Default::default() };
+                tenants::update(conn, &tenant.id, change)?
+            };
+            let days = tenant.recording_retention_days.map_or_else(|| "default".to_string(), |d| d.to_string());
+            println!("recording: {}", if tenant.recording_enabled { "on" } else { "off" });
+            println!("retention_days: {days}");
+        }
         TenantsCommand::Usage { tenant, from, to, format } => {
             let rows = usage::report(conn, &usage::UsageQuery { from, to, tenant })?;
             match format.as_str() {

@@ -8,6 +8,7 @@ pub mod env_file;
 pub mod fsapi;
 pub mod keys;
 pub mod limits;
+pub mod retention;
 pub mod source;
 
 use std::path::PathBuf;
@@ -67,6 +68,8 @@ pub struct Config {
     pub fsapi: fsapi::Fsapi,
     /// Rate limits, the checksum back-off, usage sampling.
     pub limits: limits::Limits,
+    /// Recordings' retention and trash.
+    pub retention: retention::Retention,
     pub use_external_voice_bridge: bool,
     pub get_meetings_api_disabled: bool,
     pub get_recordings_api_filtered: bool,
@@ -151,6 +154,7 @@ impl Config {
         Ok(Config {
             fsapi,
             limits: limits::Limits::load(&r)?,
+            retention: retention::Retention::load(&r)?,
             loadbalancer_secrets,
             default_server_checksum: match r.given("LOADBALANCER_CHECKSUM_ALGORITHM") {
                 Some(_) => Algorithm::strongest(&checksum_algorithms),

@@ -40,6 +40,8 @@ diesel::table! {
         max_meetings -> Nullable<Integer>,
         max_users -> Nullable<Integer>,
         rate_limit -> Nullable<Integer>,
+        recording_retention_days -> Nullable<Integer>,
+        recording_enabled -> Bool,
     }
 }
 
@@ -174,6 +176,8 @@ diesel::table! {
         breakout_sequence -> Nullable<Integer>,
         breakout_rooms -> Text,
         updated_at -> BigInt,
+        trashed_at -> Nullable<BigInt>,
+        trashed_from -> Nullable<Text>,
     }
 }
 

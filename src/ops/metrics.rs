@@ -8,6 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::actors::messages::Figures;
 use crate::app::AppState;
 use crate::db::models::meeting::Meeting;
+use crate::db::models::recording_trash;
 use crate::db::models::server::Server;
 use crate::db::models::tenant::Tenant;
 use crate::db::{self, DbError};
@@ -26,9 +27,10 @@ fn authorized(request: &HttpRequest, state: &AppState) -> bool {
 /// Reads the gauges that describe the pool now.
 async fn read_gauges(state: &AppState) -> Result<(), DbError> {
     let spool = state.config.recording_spool_dir.clone();
-    let (servers, per_tenant, backlog, tenants) = db::run(&state.pool, move |conn| -> Result<_, DbError> {
+    let (servers, per_tenant, backlog, tenants, storage) = db::run(&state.pool, move |conn| -> Result<_, DbError> {
         let servers = Server::all(conn)?;
-        Ok((servers, Meeting::count_per_tenant(conn)?, waiting(&spool).len(), Tenant::all(conn)?))
+        let storage = recording_trash::storage(conn)?;
+        Ok((servers, Meeting::count_per_tenant(conn)?, waiting(&spool).len(), Tenant::all(conn)?, storage))
     })
     .await?;
     let m = &*METRICS;
@@ -73,6 +75,12 @@ async fn read_gauges(state: &AppState) -> Result<(), DbError> {
                 m.tenant_limit.with_label_values(&[&t.name, kind]).set(i64::from(limit));
             }
         }
+    }
+    m.tenant_recording_bytes.reset();
+    for s in &storage {
+        let name = tenants.iter().find(|t| t.id == s.tenant_id).map_or("", |t| t.name.as_str());
+        m.tenant_recording_bytes.with_label_values(&[name, "listed"]).set(s.bytes - s.trashed_bytes);
+        m.tenant_recording_bytes.with_label_values(&[name, "trash"]).set(s.trashed_bytes);
     }
     m.spool_backlog.set(i64::try_from(backlog).unwrap_or(i64::MAX));
     let pool = state.pool.state();

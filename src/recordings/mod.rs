@@ -5,4 +5,5 @@ pub mod importer;
 pub mod metadata;
 pub mod search;
 pub mod store;
+pub mod trash;
 pub mod xml;

@@ -15,7 +15,7 @@ pub struct Filter {
     pub tenant_id: String,
     pub meeting_ids: Vec<String>,
     pub record_id_prefixes: Vec<String>,
-    /// `None`: any state.
+    /// `None`: any state (but `trashed`).
     pub states: Option<Vec<String>>,
     pub meta: Vec<(String, Vec<String>)>,
     pub offset: i64,
@@ -42,8 +42,10 @@ fn filtered(filter: &Filter) -> recordings::BoxedQuery<'_, Backend> {
         let any = ranges.fold(first, |any, range| Box::new(any.or(range)));
         query = query.filter(any);
     }
-    if let Some(states) = &filter.states {
-        query = query.filter(recordings::state.eq_any(states));
+    match &filter.states {
+        Some(states) => query = query.filter(recordings::state.eq_any(states)),
+        // Any state but the trash's: trashed recordings are unlisted.
+        None => query = query.filter(recordings::state.ne(crate::db::models::recording_trash::TRASHED)),
     }
     // `record_id IN (SELECT … BY key, value)`: both databases drive the search from the metadata index, so a
     // selective filter costs its matches, not a scan of every recording (as a correlated EXISTS did).

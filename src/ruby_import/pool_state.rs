@@ -127,6 +127,8 @@ impl PoolImport<'_> {
                             max_meetings: here.max_meetings,
                             max_users: here.max_users,
                             rate_limit: here.rate_limit,
+                            recording_retention_days: here.recording_retention_days,
+                            recording_enabled: here.recording_enabled,
                             ..row.clone()
                         };
                         kept.save(conn)?;

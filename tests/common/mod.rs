@@ -410,3 +410,28 @@ pub fn place_meeting(db: &TestDb, server_id: &str, meeting_id: &str, moderator_p
 pub fn meetings_on(db: &TestDb, server_id: &str) -> usize {
     scalelite::db::models::meeting::Meeting::on_server(&mut connect(db), server_id).unwrap().len()
 }
+
+/// A published recording's row of a tenant, started at `start_time`, an hour long.
+pub fn published_recording(tenant_id: &str, id: &str, start_time: i64) -> scalelite::db::models::recording::Recording {
+    scalelite::db::models::recording::Recording {
+        record_id: id.into(),
+        tenant_id: tenant_id.into(),
+        meeting_id: format!("meeting-{id}"),
+        bbb_meeting_id: format!("meeting-{id}"),
+        internal_meeting_id: None,
+        name: id.into(),
+        is_breakout: false,
+        published: true,
+        protected: false,
+        publish_updated: false,
+        state: "published".into(),
+        start_time,
+        end_time: start_time + 3_600_000,
+        participants: None,
+        raw_size: None,
+        parent_meeting_id: None,
+        breakout_sequence: None,
+        breakout_rooms: String::new(),
+        updated_at: 0,
+    }
+}

@@ -105,8 +105,9 @@ pub const ACTIONS: &[ActionDef] = &[
         "updateTenant",
         T(TenantAction::Update),
         true,
-        "Rename a tenant, replace its secrets, switch it on or off (enabled), or set its limits (null: none).",
-        r#"{"id": "…", "tenant": {"name": "bn", "secrets": "s1:s2", "enabled": false, "max_meetings": 20, "max_users": 500, "rate_limit": null}}"#,
+        "Rename a tenant, replace its secrets, switch it on or off (enabled), set its limits (null: none), its \
+         recordings' retention in days (null: the default) or whether it may record.",
+        r#"{"id": "…", "tenant": {"name": "bn", "secrets": "s1:s2", "enabled": false, "max_meetings": 20, "max_users": 500, "rate_limit": null, "recording_retention_days": 365, "recording_enabled": true}}"#,
     ),
     def("deleteTenant", T(TenantAction::Delete), true, "Delete a tenant and its settings.", r#"{"id": "…"}"#),
     def(

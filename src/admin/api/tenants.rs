@@ -46,6 +46,8 @@ pub(super) async fn run(action: TenantAction, input: Input, state: &AppState) ->
                 max_meetings: optional_limit(fields, "max_meetings")?,
                 max_users: optional_limit(fields, "max_users")?,
                 rate_limit: optional_limit(fields, "rate_limit")?,
+                recording_retention_days: optional_limit(fields, "recording_retention_days")?,
+                recording_enabled: optional_flag(fields, "recording_enabled")?,
             };
             let tenant = on_db(state, move |c| tenants::update(c, &id, change)).await?;
             Ok(ok(json!({ "tenant": tenants::to_json_full(&tenant) })))

@@ -32,6 +32,10 @@ pub struct Tenant {
     pub max_users: Option<i32>,
     /// Its API calls per second, over every instance (`None`: the default, `TENANT_RATE_LIMIT`).
     pub rate_limit: Option<i32>,
+    /// Days its recordings are kept before they go to the trash (`None`: `RECORDING_RETENTION_DAYS`; 0: forever).
+    pub recording_retention_days: Option<i32>,
+    /// Whether its meetings may record (off: every create gets `record=false`).
+    pub recording_enabled: bool,
 }
 
 impl Tenant {
@@ -55,6 +59,8 @@ impl Tenant {
             max_meetings: None,
             max_users: None,
             rate_limit: None,
+            recording_retention_days: None,
+            recording_enabled: true,
         }
     }
 
@@ -67,6 +73,8 @@ impl Tenant {
             max_meetings: None,
             max_users: None,
             rate_limit: None,
+            recording_retention_days: None,
+            recording_enabled: true,
             ..self.clone()
         }
     }
