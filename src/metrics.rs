@@ -37,6 +37,7 @@ pub struct Metrics {
     pub tenant_recording_bytes: IntGaugeVec,
     pub tenant_limit_hits: IntCounterVec,
     pub client_limited: IntCounterVec,
+    pub client_limit: IntGaugeVec,
     pub spool_backlog: IntGauge,
     pub db_connections: IntGaugeVec,
 }
@@ -203,6 +204,13 @@ impl Metrics {
                 "scalelite_client_limited_total",
                 "Calls refused to one client address: rate (its own limit) or checksum (back-off after failures)",
                 &["reason"],
+            ),
+            client_limit: gauge(
+                &r,
+                "scalelite_client_limit",
+                "Per client address: rate (API calls per second over every instance), checksum_failures (a minute, \
+                 before a back-off); 0: off",
+                &["limit"],
             ),
             spool_backlog: register(
                 &r,

@@ -114,6 +114,14 @@ async fn clients_are_limited_by_address_and_backed_off_after_checksum_failures(b
     actix_web::rt::time::sleep(Duration::from_millis(1_100)).await;
     let again = call(&app, "shared", careless, "shared-secret").await;
     assert_eq!(again.status, 200, "the first back-off lasts a second: {}", again.body);
+    let metrics = send(app.client.get(app.url("/metrics")), None).await.body;
+    for line in [r#"scalelite_client_limit{limit="rate"} 10"#, r#"scalelite_client_limit{limit="checksum_failures"} 3"#]
+    {
+        assert!(metrics.contains(line), "{line} not in the metrics");
+    }
+    for reason in ["rate", "checksum"] {
+        assert!(metrics.contains(&format!(r#"scalelite_client_limited_total{{reason="{reason}"}}"#)), "{reason}");
+    }
     app.stop().await;
 }
 

@@ -3,6 +3,5 @@
 -- global default), and whether their meetings may record at all.
 ALTER TABLE recordings ADD COLUMN trashed_at BIGINT;
 ALTER TABLE recordings ADD COLUMN trashed_from TEXT;
-CREATE INDEX recordings_retention ON recordings (tenant_id, state, end_time);
 ALTER TABLE tenants ADD COLUMN recording_retention_days INTEGER;
 ALTER TABLE tenants ADD COLUMN recording_enabled BOOLEAN NOT NULL DEFAULT 1;

@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 
 use crate::db::models::recording::Recording;
-use crate::db::schema::{playback_formats, recordings};
+use crate::db::schema::recordings;
 use crate::db::{now_ms, DbConnection, DbError};
 
 /// The state of a trashed recording.
@@ -96,7 +96,10 @@ pub fn due_for_purge(conn: &mut DbConnection, before: i64, limit: i64) -> Result
     load(trashed_query().filter(recordings::trashed_at.lt(before)).limit(limit), conn)
 }
 
-/// A tenant's published and unpublished recordings that ended before `before`, at most `limit`.
+/// A tenant's published and unpublished recordings that ended before `before`, at most `limit`. Bounded by the
+/// start time too (a recording starts before it ends), so that the search is a range of the state index
+/// (`recordings_by_state`: tenant, state, start time), not a scan; no index of its own (one more index on
+/// recordings could draw getRecordings' plans away from that one).
 pub fn past_retention(
     conn: &mut DbConnection,
     tenant_id: &str,
@@ -106,8 +109,9 @@ pub fn past_retention(
     Ok(recordings::table
         .filter(recordings::tenant_id.eq(tenant_id))
         .filter(recordings::state.eq_any(["published", "unpublished"]))
+        .filter(recordings::start_time.lt(before))
         .filter(recordings::end_time.lt(before))
-        .order((recordings::end_time, recordings::record_id))
+        .order((recordings::start_time, recordings::record_id))
         .limit(limit)
         .select(Recording::as_select())
         .load(conn)?)
@@ -118,30 +122,40 @@ pub fn tenants_with_recordings(conn: &mut DbConnection) -> Result<Vec<String>, D
     Ok(recordings::table.select(recordings::tenant_id).distinct().load(conn)?)
 }
 
+#[derive(diesel::QueryableByName)]
+struct StorageRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    tenant_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    state: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    recordings: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    bytes: i64,
+}
+
+/// Per tenant and state, in the database: recordings and the bytes of their formats (one pass, no rows loaded).
+const STORAGE: &str = "SELECT r.tenant_id AS tenant_id, r.state AS state, \
+     COUNT(DISTINCT r.record_id) AS recordings, CAST(COALESCE(SUM(f.size), 0) AS BIGINT) AS bytes \
+     FROM recordings r LEFT JOIN playback_formats f ON f.record_id = r.record_id \
+     WHERE r.state <> 'deleted' GROUP BY r.tenant_id, r.state";
+
 /// Per tenant: recordings kept (listed or in the trash) and the bytes of their formats, and of those in the trash.
 pub fn storage(conn: &mut DbConnection) -> Result<Vec<Storage>, DbError> {
-    let rows: Vec<(String, String, String, Option<i64>)> = recordings::table
-        .left_join(playback_formats::table)
-        .filter(recordings::state.ne("deleted"))
-        .select((recordings::tenant_id, recordings::record_id, recordings::state, playback_formats::size.nullable()))
-        .load(conn)?;
-    let mut per_tenant: std::collections::BTreeMap<String, (Storage, std::collections::HashSet<String>)> =
-        std::collections::BTreeMap::new();
-    for (tenant_id, record_id, state, size) in rows {
-        let (entry, seen) = per_tenant
-            .entry(tenant_id.clone())
-            .or_insert_with(|| (Storage { tenant_id, ..Storage::default() }, Default::default()));
-        let trashed = state == TRASHED;
-        if seen.insert(record_id) {
-            entry.recordings += 1;
-            entry.trashed += i64::from(trashed);
-        }
-        entry.bytes += size.unwrap_or(0);
-        if trashed {
-            entry.trashed_bytes += size.unwrap_or(0);
+    let rows: Vec<StorageRow> = diesel::sql_query(STORAGE).load(conn)?;
+    let mut per_tenant: std::collections::BTreeMap<String, Storage> = std::collections::BTreeMap::new();
+    for row in rows {
+        let entry = per_tenant
+            .entry(row.tenant_id.clone())
+            .or_insert_with(|| Storage { tenant_id: row.tenant_id.clone(), ..Storage::default() });
+        entry.recordings += row.recordings;
+        entry.bytes += row.bytes;
+        if row.state == TRASHED {
+            entry.trashed += row.recordings;
+            entry.trashed_bytes += row.bytes;
         }
     }
-    Ok(per_tenant.into_values().map(|(s, _)| s).collect())
+    Ok(per_tenant.into_values().collect())
 }
 
 /// What a tenant's recordings take.
