@@ -102,7 +102,7 @@ async fn the_declarative_state(backend: Backend) {
     assert!(exported.contains("param: record") && exported.contains(&format!("id: {bn}")), "{exported}");
 
     // The file wants: bn's setting changed and a default added, a new tenant, `old` gone (disabled by default).
-    let wanted = "tenants:\n  bn:\n    secrets: bn-secret\n    settings:\n      - {param: record, value: true, override: true}\n      - {param: welcome, value: Hello, override: false}\n  cs:\n    secrets: cs-secret\n";
+    let wanted = "tenants:\n  bn:\n    secrets: bn-secret\n    settings:\n      - {param: record, value: true, override: true}\n      - {param: welcome, value: Hello, override: false}\n  cs:\n    secrets: cs-secret\n    limits: {max_meetings: 3, recording: false}\n";
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), wanted).unwrap();
     let path = file.path().to_str().unwrap();
@@ -124,6 +124,10 @@ async fn the_declarative_state(backend: Backend) {
     assert_eq!(info["enabled"], false, "{info}");
     let settings = app.admin_get("getTenantSettings", &format!("tenant_id={bn}")).await.json();
     assert_eq!(settings.as_array().unwrap().len(), 2, "{settings}");
+    let cs = scalelite::admin::tenants::get_by_name_or_id(&mut common::connect(&app.db), "cs").unwrap();
+    assert_eq!((cs.max_meetings, cs.recording_enabled), (Some(3), false), "the new tenant's limits");
+    let exported = ok(cli_with(&app.db, &env, &["state", "export"]));
+    assert!(exported.contains("max_meetings: 3") && exported.contains("recording: false"), "{exported}");
     // The servers section was absent: the server is left alone.
     assert_eq!(app.admin_get("getServers", "").await.json().as_array().unwrap().len(), 1);
 

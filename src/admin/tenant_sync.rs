@@ -24,12 +24,12 @@ pub struct TenantEntry {
     pub enabled: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<Vec<SettingEntry>>,
-    /// Its limits; when given, a limit left out is no limit.
+    /// Its limits and recording rules; when given, one left out is none (recording: on).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limits: Option<LimitsEntry>,
 }
 
-/// A tenant's limits in a state file.
+/// A tenant's limits in a state file, with its recording rules (days kept; `recording: false` forbids it).
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitsEntry {
@@ -39,6 +39,10 @@ pub struct LimitsEntry {
     pub max_users: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate_limit: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recording_retention_days: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recording: Option<bool>,
 }
 
 impl LimitsEntry {
@@ -48,6 +52,8 @@ impl LimitsEntry {
             max_meetings: tenant.max_meetings,
             max_users: tenant.max_users,
             rate_limit: tenant.rate_limit,
+            recording_retention_days: tenant.recording_retention_days,
+            recording: (!tenant.recording_enabled).then_some(false),
         };
         (limits != LimitsEntry::default()).then_some(limits)
     }
@@ -58,6 +64,8 @@ impl LimitsEntry {
             max_meetings: Some(self.max_meetings),
             max_users: Some(self.max_users),
             rate_limit: Some(self.rate_limit),
+            recording_retention_days: Some(self.recording_retention_days),
+            recording_enabled: Some(self.recording.unwrap_or(true)),
             ..Default::default()
         }
     }
@@ -158,11 +166,16 @@ pub fn plan(
             summary.push(if enabled { "enable" } else { "disable" }.to_string());
             change.enabled = Some(enabled);
         }
-        if let Some(limits) = entry.limits.filter(|l| Some(*l) != LimitsEntry::of(tenant)) {
+        // `recording: true` is the default written out: the same as leaving it out.
+        let wanted = entry.limits.map(|l| LimitsEntry { recording: l.recording.filter(|on| !on), ..l });
+        let now = LimitsEntry::of(tenant).unwrap_or_default();
+        if let Some(limits) = wanted.filter(|l| *l != now) {
             summary.push("limits".to_string());
             let set = limits.update();
             (change.max_meetings, change.max_users, change.rate_limit) =
                 (set.max_meetings, set.max_users, set.rate_limit);
+            (change.recording_retention_days, change.recording_enabled) =
+                (set.recording_retention_days, set.recording_enabled);
         }
         let (mut add, mut remove) = (Vec::new(), Vec::new());
         if let Some(list) = &entry.settings {
@@ -280,5 +293,35 @@ mod tests {
             .map(TenantChange::describe)
             .collect();
         assert_eq!(none, ["add tenant new with 0 setting(s)"], "bn already matches");
+    }
+
+    #[test]
+    fn plans_limits_and_recording_rules() {
+        let parse = |yaml: &str| -> BTreeMap<String, TenantEntry> { serde_yaml_ng::from_str(yaml).unwrap() };
+        let describe = |wanted: &BTreeMap<String, TenantEntry>, current: &[Tenant]| -> Vec<String> {
+            plan(wanted, current, &[], SyncMode::Keep).iter().map(TenantChange::describe).collect()
+        };
+        let plain = [tenant("1", "bn", true)];
+        let limited =
+            parse("bn:\n  secrets: s\n  limits: {max_meetings: 5, recording: false, recording_retention_days: 90}\n");
+        assert_eq!(describe(&limited, &plain), ["update tenant bn: limits"]);
+        let TenantChange::Update { change, .. } = &plan(&limited, &plain, &[], SyncMode::Keep)[0] else { panic!() };
+        assert_eq!(
+            (change.max_meetings, change.max_users, change.recording_retention_days, change.recording_enabled),
+            (Some(Some(5)), Some(None), Some(Some(90)), Some(false))
+        );
+        let there = Tenant {
+            max_meetings: Some(5),
+            recording_enabled: false,
+            recording_retention_days: Some(90),
+            ..tenant("1", "bn", true)
+        };
+        assert!(describe(&limited, std::slice::from_ref(&there)).is_empty(), "already so");
+        assert_eq!(LimitsEntry::of(&there).map(|l| l.recording), Some(Some(false)), "exported as it is");
+        for nothing in ["bn:\n  secrets: s\n  limits: {}\n", "bn:\n  secrets: s\n  limits: {recording: true}\n"] {
+            assert!(describe(&parse(nothing), &plain).is_empty(), "{nothing}: no limits, recording on, as now");
+        }
+        assert!(serde_yaml_ng::from_str::<BTreeMap<String, TenantEntry>>("bn:\n  secrets: s\n  limits: {max: 1}\n")
+            .is_err());
     }
 }
