@@ -1,7 +1,7 @@
 //! A tenant's learning record store (issue 13, point 4): every create of a tenant with LRS settings carries
 //! `meta_secret-lrs-payload` as Ruby Scalelite builds it — the credentials (basic) or a token fetched from the
-//! tenant's Keycloak first, as JSON, encrypted with a key derived from the meeting's server's secret — and no
-//! payload when the token cannot be had. The payload the fake BBB server received is decrypted here with its
+//! tenant's Keycloak first (reused while it lives), as JSON, encrypted with a key derived from the meeting's
+//! server's secret — and no payload when the token cannot be had. The payload the fake BBB server received is decrypted here with its
 //! secret, by our code and (where the tool is installed) by `openssl enc -d`, an independent implementation.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -149,8 +149,9 @@ async fn creates_carry_the_tenants_lrs_payload(backend: Backend) {
     );
     assert_eq!(payloads["refused"], Some("from-the-front-end".into()), "no token: the parameter is left as it came");
     assert_eq!(payloads["plain"], Some("from-the-front-end".into()), "no LRS: nothing added");
+    let forms_seen = forms.clone();
     let forms = forms.lock().unwrap().clone();
-    assert_eq!(forms.len(), 2, "one token fetch per create of a Keycloak tenant");
+    assert_eq!(forms.len(), 2, "one token fetch for each Keycloak tenant");
     let mut expected: Vec<(String, String)> = [
         ("client_id", "bbb"),
         ("client_secret", "kc-client-secret"),
@@ -164,15 +165,24 @@ async fn creates_carry_the_tenants_lrs_payload(backend: Backend) {
     assert_eq!(forms[0], expected);
     expected[0].1 = "someone-else".into();
     assert_eq!(forms[1][0], expected[0]);
+    // A create of another meeting of a tenant, and the payload its server got.
+    let create_another = |tenant: &'static str, meeting: &'static str| {
+        let query = bbb_query("create", &[("name", meeting), ("meetingID", meeting)], &format!("{tenant}-secret"));
+        let request = app.client.get(app.url(&format!("/{tenant}/bigbluebutton/api/create?{query}")));
+        let server = pool.servers[0].clone();
+        async move {
+            send(request, None).await;
+            let state = server.state();
+            let params = &state.meetings[&format!("{tenant}~{meeting}")].create_params;
+            params.iter().find(|(k, _)| k == "meta_secret-lrs-payload").map(|(_, v)| v.clone()).unwrap()
+        }
+    };
+    // The token is kept while it lives (expires_in 300 s): a second create of the Keycloak tenant asks no more.
+    let again = create_another("kc", "again").await;
+    assert!(decrypt(&again).contains(r#""lrs_token":"tok-123""#));
+    assert_eq!(forms_seen.lock().unwrap().len(), 2, "the token was reused");
     // Each payload is salted afresh: a second create of another meeting encrypts differently.
-    let query = bbb_query("create", &[("name", "Other"), ("meetingID", "other")], "basic-secret");
-    send(app.client.get(app.url(&format!("/basic/bigbluebutton/api/create?{query}"))), None).await;
-    let second = pool.servers[0].state().meetings["basic~other"]
-        .create_params
-        .iter()
-        .find(|(k, _)| k == "meta_secret-lrs-payload")
-        .map(|(_, v)| v.clone())
-        .unwrap();
+    let second = create_another("basic", "other").await;
     assert_ne!(Some(second.clone()), payloads["basic"]);
     assert_eq!(decrypt(&second), decrypt(payloads["basic"].as_deref().unwrap()));
     keycloak.stop(false).await;

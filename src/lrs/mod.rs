@@ -1,9 +1,14 @@
 //! A tenant's learning record store (LRS): the `meta_secret-lrs-payload` every create of that tenant carries,
 //! built as Ruby Scalelite's `LrsPayloadService` builds it: `{lrs_endpoint, lrs_username, lrs_password}` with basic
 //! credentials, else `{lrs_endpoint, lrs_token}` with a token fetched from the tenant's Keycloak first (no
-//! payload when that fails), encrypted for the meeting's server ([`cipher`]).
+//! payload when that fails), encrypted for the meeting's server ([`cipher`]). Unlike Ruby, a token is reused until
+//! shortly before it expires (Keycloak's `expires_in`), so that creates do not wait for Keycloak each time.
 
 pub mod cipher;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -67,21 +72,38 @@ impl Lrs {
         Some(cipher::encrypt(json.as_bytes(), server_secret.expose(), rand::random(), rand::random()))
     }
 
-    /// Keycloak's OAuth2 password grant: a form of the client and user credentials; the answer must be 200 with
-    /// an `access_token`.
+    /// A token: a fresh enough one fetched before with the same credentials, else a new one.
     async fn fetch_token(&self, client: &BbbClient) -> Result<String, String> {
+        let key = self.access_key().map(|parts| parts.join("\0")).unwrap_or_default();
+        if let Some(token) = TOKENS.cached(&key, Instant::now()) {
+            return Ok(token);
+        }
+        let (token, lifetime) = self.request_token(client).await?;
+        if let Some(lifetime) = lifetime.and_then(|l| l.checked_sub(TOKEN_MARGIN)) {
+            TOKENS.keep(key, token.clone(), Instant::now() + lifetime);
+        }
+        Ok(token)
+    }
+
+    /// What identifies the credentials a token was fetched with.
+    fn access_key(&self) -> Option<[&str; 5]> {
+        let LrsAccess::Keycloak { token_url, client_id, client_secret, username, password } = &self.access else {
+            return None;
+        };
+        Some([token_url, text_of(client_id), secret_of(client_secret), text_of(username), secret_of(password)])
+    }
+
+    /// Keycloak's OAuth2 password grant: a form of the client and user credentials; the answer must be 200 with
+    /// an `access_token` (and its lifetime, `expires_in`, if given).
+    async fn request_token(&self, client: &BbbClient) -> Result<(String, Option<Duration>), String> {
         let LrsAccess::Keycloak { token_url, client_id, client_secret, username, password } = &self.access else {
             return Err("no token URL".into());
         };
-        let text = |v: &Option<String>| v.clone().unwrap_or_default();
-        let secret = |v: &Option<Secret>| v.as_ref().map(|s| s.expose().to_string()).unwrap_or_default();
-        let (client_id, username) = (text(client_id), text(username));
-        let (client_secret, password) = (secret(client_secret), secret(password));
         let form = [
-            ("client_id", client_id.as_str()),
-            ("client_secret", client_secret.as_str()),
-            ("username", username.as_str()),
-            ("password", password.as_str()),
+            ("client_id", text_of(client_id)),
+            ("client_secret", secret_of(client_secret)),
+            ("username", text_of(username)),
+            ("password", secret_of(password)),
             ("grant_type", "password"),
         ];
         let (status, body) = client.post_form_answer(token_url, &form).await.map_err(|e| e.to_string())?;
@@ -92,13 +114,54 @@ impl Lrs {
     }
 }
 
-/// The `access_token` of a token endpoint's JSON answer.
-fn access_token(body: &str) -> Option<String> {
+fn text_of(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or("")
+}
+
+fn secret_of(value: &Option<Secret>) -> &str {
+    value.as_ref().map_or("", Secret::expose)
+}
+
+/// How long before its expiry a token is no longer handed out (BBB uses it during the meeting).
+const TOKEN_MARGIN: Duration = Duration::from_secs(60);
+/// The most tokens kept (one per tenant with Keycloak, in practice).
+const MAX_TOKENS: usize = 10_000;
+
+/// Tokens by the credentials they were fetched with, and when they stop being handed out.
+struct TokenCache(Mutex<Option<HashMap<String, (String, Instant)>>>);
+
+impl TokenCache {
+    fn cached(&self, key: &str, now: Instant) -> Option<String> {
+        let tokens = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        tokens.as_ref()?.get(key).filter(|(_, until)| *until > now).map(|(token, _)| token.clone())
+    }
+
+    fn keep(&self, key: String, token: String, until: Instant) {
+        let mut tokens = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let tokens = tokens.get_or_insert_with(HashMap::new);
+        if tokens.len() >= MAX_TOKENS {
+            let now = Instant::now();
+            tokens.retain(|_, (_, until)| *until > now);
+            if tokens.len() >= MAX_TOKENS {
+                tokens.clear();
+            }
+        }
+        tokens.insert(key, (token, until));
+    }
+}
+
+static TOKENS: TokenCache = TokenCache(Mutex::new(None));
+
+/// The `access_token` of a token endpoint's JSON answer, and its lifetime (`expires_in`, seconds) if given.
+fn access_token(body: &str) -> Option<(String, Option<Duration>)> {
     #[derive(serde::Deserialize)]
     struct Answer {
         access_token: Option<String>,
+        expires_in: Option<u64>,
     }
-    serde_json::from_str::<Answer>(body).ok()?.access_token.filter(|t| !t.is_empty())
+    let answer = serde_json::from_str::<Answer>(body).ok()?;
+    let token = answer.access_token.filter(|t| !t.is_empty())?;
+    Some((token, answer.expires_in.map(Duration::from_secs)))
 }
 
 fn basic_json(endpoint: &str, username: &str, password: Option<&Secret>) -> String {
@@ -172,8 +235,23 @@ mod tests {
     }
 
     #[test]
+    fn tokens_are_kept_until_shortly_before_they_expire() {
+        let cache = TokenCache(Mutex::new(None));
+        let now = Instant::now();
+        assert_eq!(cache.cached("k", now), None);
+        cache.keep("k".into(), "t".into(), now + Duration::from_secs(10));
+        assert_eq!(cache.cached("k", now).as_deref(), Some("t"));
+        assert_eq!(cache.cached("other credentials", now), None);
+        assert_eq!(cache.cached("k", now + Duration::from_secs(10)), None, "expired");
+    }
+
+    #[test]
     fn token_answers() {
-        assert_eq!(access_token(r#"{"access_token":"abc","expires_in":300}"#).as_deref(), Some("abc"));
+        assert_eq!(
+            access_token(r#"{"access_token":"abc","expires_in":300}"#),
+            Some(("abc".into(), Some(Duration::from_secs(300))))
+        );
+        assert_eq!(access_token(r#"{"access_token":"abc"}"#), Some(("abc".into(), None)));
         assert_eq!(access_token(r#"{"error":"invalid_grant"}"#), None);
         assert_eq!(access_token("<html>"), None);
     }
