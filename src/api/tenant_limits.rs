@@ -57,14 +57,21 @@ pub fn over(max_meetings: Option<i32>, max_users: Option<i32>, load: TenantLoad)
     }
 }
 
-/// Locks the tenant's row (a write: PostgreSQL's row lock, SQLite's write lock — so it must come first in its
-/// transaction) and says whether one more meeting would pass its limits, as they are now in the database.
+/// Locks the tenant's row and says whether one more meeting would pass its limits, as they are now in the
+/// database. Must come first in its transaction: on PostgreSQL a `SELECT … FOR UPDATE` (a row lock, no new row
+/// version), on SQLite a write that changes nothing (the database's write lock, waited for, which a read first
+/// could not wait for).
 pub fn lock_and_check(conn: &mut DbConnection, tenant_id: &str) -> Result<Option<LimitHit>, DbError> {
-    diesel::update(tenants::table.find(tenant_id))
-        .set(tenants::max_meetings.eq(tenants::max_meetings))
-        .execute(conn)?;
-    let limits: Option<(Option<i32>, Option<i32>)> =
-        tenants::table.find(tenant_id).select((tenants::max_meetings, tenants::max_users)).first(conn).optional()?;
+    let limits = tenants::table.find(tenant_id).select((tenants::max_meetings, tenants::max_users));
+    let limits: Option<(Option<i32>, Option<i32>)> = match conn {
+        DbConnection::Postgres(c) => limits.for_update().first(c).optional()?,
+        DbConnection::Sqlite(c) => {
+            diesel::update(tenants::table.find(tenant_id))
+                .set(tenants::max_meetings.eq(tenants::max_meetings))
+                .execute(c)?;
+            limits.first(c).optional()?
+        }
+    };
     let Some((max_meetings, max_users)) = limits else { return Ok(None) };
     if max_meetings.is_none() && max_users.is_none() {
         return Ok(None);
