@@ -143,7 +143,11 @@ fn sampled_with_an_injected_clock_and_reported(backend: Backend) {
         "day,tenant_id,tenant_name,meeting_minutes,user_minutes,peak_meetings,peak_users,recordings,recording_bytes";
     assert_eq!(csv, format!("{header}\n2026-12-01,{},acme,1.3,30.8,2,35,2,1750\n", acme.id));
     let only_beta = UsageQuery { tenant: Some("beta".into()), ..query.clone() };
-    assert!(usage::report(&mut conn, &only_beta).unwrap().iter().all(|r| r.tenant_name == "beta"));
+    let beta_rows = usage::report(&mut conn, &only_beta).unwrap();
+    assert!(beta_rows.iter().all(|r| r.tenant_name == "beta"));
+    let beta_recorded: Vec<(&str, i64, i64)> =
+        beta_rows.iter().map(|r| (r.day.as_str(), r.recordings, r.recording_bytes)).collect();
+    assert_eq!(beta_recorded, [("2026-12-01", 0, 0), ("2026-12-02", 1, 7)]);
     for bad in [
         UsageQuery { from: Some("2026-12-32".into()), ..query.clone() },
         UsageQuery { from: Some("2026-12-03".into()), ..query.clone() },

@@ -4,14 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::admin::tenants;
 use crate::db::models::tenant::Tenant;
 use crate::db::models::tenant_usage;
-use crate::db::schema::{playback_formats, recordings};
 use crate::db::{now_ms, DbConnection};
 use crate::error::AdminError;
 use crate::utc;
@@ -87,30 +85,10 @@ pub fn report(conn: &mut DbConnection, query: &UsageQuery) -> Result<Vec<UsageRo
         r.peak_meetings = s.peak_meetings;
         r.peak_users = s.peak_users;
     }
-    let mut recorded = recordings::table
-        .left_join(playback_formats::table)
-        .filter(recordings::start_time.ge(from))
-        .filter(recordings::start_time.lt(to + 86_400_000))
-        .filter(recordings::state.ne("deleted"))
-        .select((
-            recordings::record_id,
-            recordings::tenant_id,
-            recordings::start_time,
-            playback_formats::size.nullable(),
-        ))
-        .into_boxed();
-    if let Some(id) = tenant_id {
-        recorded = recorded.filter(recordings::tenant_id.eq(id));
-    }
-    let recorded: Vec<(String, String, i64, Option<i64>)> = recorded.load(conn).map_err(crate::db::DbError::from)?;
-    let mut counted = std::collections::HashSet::new();
-    for (record_id, tenant_id, start_time, size) in recorded {
-        let day = utc::day(start_time);
+    for (tenant_id, day, recordings, bytes) in tenant_usage::recorded_per_day(conn, from, to + 86_400_000, tenant_id)? {
         let r = rows.entry((day.clone(), tenant_id.clone())).or_insert_with(|| blank(&day, &tenant_id));
-        if counted.insert(record_id) {
-            r.recordings += 1;
-        }
-        r.recording_bytes += size.unwrap_or(0);
+        r.recordings = recordings;
+        r.recording_bytes = bytes;
     }
     let mut rows: Vec<UsageRow> = rows.into_values().collect();
     rows.sort_by(|a, b| (&a.day, &a.tenant_name, &a.tenant_id).cmp(&(&b.day, &b.tenant_name, &b.tenant_id)));

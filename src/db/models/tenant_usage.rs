@@ -120,3 +120,56 @@ pub fn between(
     }
     Ok(query.load(conn)?)
 }
+
+#[derive(diesel::QueryableByName)]
+struct RecordedDay {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    tenant_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    day: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    recordings: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    bytes: i64,
+}
+
+/// Recordings that started in `[from, until)` (milliseconds), per tenant and UTC day, with the bytes of their
+/// formats; `{day}` is the backend's expression of the day, `{tenant}` an optional condition. Summed in the
+/// database: a year of a large pool is millions of rows.
+const RECORDED_PER_DAY: &str =
+    "SELECT r.tenant_id AS tenant_id, {day} AS day, COUNT(DISTINCT r.record_id) AS recordings, \
+     CAST(COALESCE(SUM(f.size), 0) AS BIGINT) AS bytes \
+     FROM recordings r LEFT JOIN playback_formats f ON f.record_id = r.record_id \
+     WHERE r.start_time >= $1 AND r.start_time < $2 AND r.state <> 'deleted' {tenant} \
+     GROUP BY r.tenant_id, {day}";
+
+/// (tenant ID, day, recordings, bytes) of the recordings that started in `[from, until)`, of one tenant if given.
+pub fn recorded_per_day(
+    conn: &mut DbConnection,
+    from: i64,
+    until: i64,
+    tenant: Option<&str>,
+) -> Result<Vec<(String, String, i64, i64)>, DbError> {
+    use diesel::sql_types::{BigInt, Text};
+    let condition = if tenant.is_some() { "AND r.tenant_id = $3" } else { "" };
+    let sql = |day: &str| RECORDED_PER_DAY.replace("{day}", day).replace("{tenant}", condition);
+    let rows: Vec<RecordedDay> = match conn {
+        DbConnection::Postgres(c) => {
+            let day = "to_char(to_timestamp(r.start_time / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')";
+            let query = diesel::sql_query(sql(day)).bind::<BigInt, _>(from).bind::<BigInt, _>(until);
+            match tenant {
+                Some(t) => query.bind::<Text, _>(t).load(c)?,
+                None => query.load(c)?,
+            }
+        }
+        DbConnection::Sqlite(c) => {
+            let day = "strftime('%Y-%m-%d', r.start_time / 1000, 'unixepoch')";
+            let query = diesel::sql_query(sql(day).replace('$', "?")).bind::<BigInt, _>(from).bind::<BigInt, _>(until);
+            match tenant {
+                Some(t) => query.bind::<Text, _>(t).load(c)?,
+                None => query.load(c)?,
+            }
+        }
+    };
+    Ok(rows.into_iter().map(|r| (r.tenant_id, r.day, r.recordings, r.bytes)).collect())
+}
