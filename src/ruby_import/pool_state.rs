@@ -113,25 +113,14 @@ impl PoolImport<'_> {
                     }
                     self.record(Kind::Tenants, Outcome::Imported);
                 }
-                // Whether it is enabled, and its limits, are ours (Ruby has no such thing).
-                Some(here) if here.as_in_ruby() == row => {
+                // Whether it is enabled, its limits and recording rules are ours (Ruby has no such thing).
+                Some(here) if here.with_ruby_fields_of(&row) == here => {
                     self.record(Kind::Tenants, Outcome::AlreadyThere);
                 }
                 Some(here) => {
                     names.remove(&here.name);
                     if !self.dry_run {
-                        let kept = Tenant {
-                            created_at: here.created_at,
-                            updated_at: now_ms(),
-                            enabled: here.enabled,
-                            max_meetings: here.max_meetings,
-                            max_users: here.max_users,
-                            rate_limit: here.rate_limit,
-                            recording_retention_days: here.recording_retention_days,
-                            recording_enabled: here.recording_enabled,
-                            ..row.clone()
-                        };
-                        kept.save(conn)?;
+                        Tenant { updated_at: now_ms(), ..here.with_ruby_fields_of(&row) }.save(conn)?;
                     }
                     self.record(Kind::Tenants, Outcome::Updated);
                 }

@@ -64,17 +64,21 @@ impl Tenant {
         }
     }
 
-    /// The tenant as Ruby Scalelite would hold it: without times, enabled, without limits (what only we keep).
-    pub fn as_in_ruby(&self) -> Tenant {
+    /// This tenant with what Ruby Scalelite keeps of one (name, secrets, LRS settings) taken from `ruby`; what only
+    /// Scalelite keeps (times, enabled, limits, recording rules) stays as it is here.
+    pub fn with_ruby_fields_of(&self, ruby: &Tenant) -> Tenant {
         Tenant {
-            created_at: 0,
-            updated_at: 0,
-            enabled: true,
-            max_meetings: None,
-            max_users: None,
-            rate_limit: None,
-            recording_retention_days: None,
-            recording_enabled: true,
+            id: ruby.id.clone(),
+            name: ruby.name.clone(),
+            secrets: ruby.secrets.clone(),
+            lrs_endpoint: ruby.lrs_endpoint.clone(),
+            lrs_username: ruby.lrs_username.clone(),
+            lrs_password: ruby.lrs_password.clone(),
+            kc_token_url: ruby.kc_token_url.clone(),
+            kc_client_id: ruby.kc_client_id.clone(),
+            kc_client_secret: ruby.kc_client_secret.clone(),
+            kc_username: ruby.kc_username.clone(),
+            kc_password: ruby.kc_password.clone(),
             ..self.clone()
         }
     }
