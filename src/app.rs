@@ -4,11 +4,10 @@
 use std::sync::Arc;
 
 use crate::actors::deliveries::Deliveries;
+use crate::actors::leader_job::{self, LeaderJob};
 use crate::actors::messages::{ImportNow, PollAll};
 use crate::actors::recordings::RecordingsActor;
-use crate::actors::retention::RetentionSweeper;
 use crate::actors::scheduler::Scheduler;
-use crate::actors::usage::UsageSampler;
 use crate::config::Config;
 use crate::context::Deps;
 use crate::db::leader::{campaign_forever, Campaign, Leadership};
@@ -74,10 +73,14 @@ impl Prepared {
             leadership: leadership.clone(),
         };
         let (scheduler_deps, importer_deps, delivery_deps) = (deps.clone(), deps.clone(), deps.clone());
-        let usage_deps = deps.clone();
-        actix::Supervisor::start(move |_| UsageSampler::new(usage_deps));
-        let retention_deps = deps.clone();
-        actix::Supervisor::start(move |_| RetentionSweeper::new(retention_deps));
+        let jobs: [(&'static str, _, leader_job::Run); 2] = [
+            ("tenant usage", config.limits.usage_sample_interval, leader_job::usage::run),
+            ("retention sweep", config.retention.sweep_interval, leader_job::retention::run),
+        ];
+        for (name, interval, run) in jobs {
+            let job_deps = deps.clone();
+            actix::Supervisor::start(move |_| LeaderJob::new(job_deps, name, interval, run));
+        }
         let deliveries = actix::Supervisor::start(move |_| Deliveries::new(delivery_deps));
         let scheduler = actix::Supervisor::start(move |_| Scheduler::new(scheduler_deps));
         let recordings = actix::Supervisor::start(move |_| RecordingsActor::new(importer_deps));
