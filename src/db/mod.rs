@@ -145,9 +145,9 @@ const SQLITE_STATISTICS: &str = "
     INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
         ('recordings', 'sqlite_autoindex_recordings_1', '1000000 1'),
         ('recordings', 'recordings_by_meeting', '1000000 1000000 10 1'),
-        ('recordings', 'recordings_by_state', '1000000 1000000 250000 1'),
-        ('recording_metadata', 'sqlite_autoindex_recording_metadata_1', '10000000 10 1'),
-        ('recording_metadata', 'recording_metadata_by_value', '10000000 1000000 100 1'),
+        ('recordings', 'recordings_by_state', '1000000 1000000 250000 1 1'),
+        ('recording_metadata', 'recording_metadata', '10000000 10 1'),
+        ('recording_metadata', 'recording_metadata_listing', '10000000 1000000 100 100 50 1'),
         ('playback_formats', 'sqlite_autoindex_playback_formats_1', '1000000 2 1'),
         ('thumbnails', 'sqlite_autoindex_thumbnails_1', '3000000 6 3 1');
     ANALYZE sqlite_schema;";
@@ -163,8 +163,10 @@ pub fn pin_statistics(conn: &mut DbConnection) -> Result<(), DbError> {
         let exists = "SELECT count(*) AS n FROM sqlite_schema WHERE name = 'sqlite_stat1'";
         let has_table = diesel::RunQueryDsl::get_result::<Count>(diesel::sql_query(exists), c)?.n > 0;
         let analyzed = has_table && {
-            let query = "SELECT count(*) AS n FROM sqlite_stat1 WHERE tbl = 'recordings'";
-            diesel::RunQueryDsl::get_result::<Count>(diesel::sql_query(query), c)?.n > 0
+            // Both: migration 000007 rebuilt recording_metadata, which dropped its statistics.
+            let query =
+                "SELECT count(DISTINCT tbl) AS n FROM sqlite_stat1 WHERE tbl IN ('recordings', 'recording_metadata')";
+            diesel::RunQueryDsl::get_result::<Count>(diesel::sql_query(query), c)?.n == 2
         };
         if !analyzed {
             c.batch_execute(&format!("BEGIN IMMEDIATE; {SQLITE_STATISTICS} COMMIT;"))?;

@@ -186,6 +186,28 @@ diesel::table! {
         record_id -> Text,
         key -> Text,
         value -> Text,
+        /// Its recording's, kept by triggers (migration 000007).
+        tenant_id -> Text,
+        state -> Text,
+        start_time -> BigInt,
+    }
+}
+
+diesel::table! {
+    recording_state_counts (tenant_id, state) {
+        tenant_id -> Text,
+        state -> Text,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
+    recording_value_counts (tenant_id, key, value, state) {
+        tenant_id -> Text,
+        key -> Text,
+        value -> Text,
+        state -> Text,
+        n -> BigInt,
     }
 }
 
@@ -239,6 +261,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     settings,
     recordings,
     recording_metadata,
+    recording_state_counts,
+    recording_value_counts,
     playback_formats,
     thumbnails,
     recording_tokens,

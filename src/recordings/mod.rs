@@ -1,7 +1,9 @@
 //! Recordings: reading BBB's `metadata.xml`, indexing it, and answering the recording calls from the index.
 
 pub mod captions;
+pub mod filter;
 pub mod importer;
+pub mod listing;
 pub mod metadata;
 pub mod search;
 pub mod store;

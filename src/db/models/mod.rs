@@ -7,6 +7,7 @@ pub mod meeting_forecast;
 pub mod meeting_history;
 pub mod meeting_joins;
 pub mod recording;
+pub mod recording_counts;
 pub mod recording_trash;
 pub mod server;
 pub mod server_figures;
