@@ -4,8 +4,10 @@
 //! For each backend: loads 1,000,000 synthetic recordings (SCALELITE_BENCH_RECORDINGS to change), each with
 //! 10 metadata rows, a presentation format and 3 thumbnails, into a freshly migrated database; starts
 //! `scalelite serve` (release build) on it; then measures, one request at a time over loopback, the latency
-//! of getRecordings by meetingID, by recordID prefix, a 100-row page with a `meta_` filter (and, for
-//! information, a deep page), against the API index (no database) as the reference; and finally the import
+//! of getRecordings by meetingID, by recordID prefix, and pages of 100 (any of the first 100 pages) with a
+//! narrow `meta_` filter, a half-matching and an all-matching one, `state=unpublished` and no filter (and, for
+//! information, a page a quarter to half way through), against the API index (no database) as the reference;
+//! the first count of a wide value (which makes its kept count), the database's size; and finally the import
 //! rate of 1,000 small recording tars dropped into the spool at once.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
