@@ -1,5 +1,5 @@
 //! getRecordings' common listings — no filter, or one `meta_` key — read as ranges of one index in order: one
-//! range per state (and value), each ending at the page's end, merged here. A range of the state index
+//! range per state (and value), merged by the database as it reads them. A range of the state index
 //! (`recordings_by_state`) or of the metadata listing index (`recording_metadata_listing`, which carries each
 //! recording's tenant, state and start time) costs the page's depth, however many recordings match.
 
@@ -9,7 +9,7 @@ use diesel::prelude::*;
 
 use crate::db::models::recording::Recording;
 use crate::db::models::recording_counts;
-use crate::db::schema::{recording_metadata, recordings};
+use crate::db::schema::recordings;
 use crate::db::{DbConnection, DbError};
 use crate::recordings::filter::Filter;
 
@@ -66,10 +66,10 @@ impl<'a> Listing<'a> {
             .iter()
             .flat_map(|state| values.iter().map(move |value| Range { state, value: value.as_deref() }))
             .collect();
-        let keys = match ranges.as_slice() {
-            [] => Vec::new(),
-            [range] => self.read(conn, &filter.tenant_id, range, filter.offset, limit)?,
-            _ => self.read_merged(conn, &filter.tenant_id, &ranges, filter.offset, limit)?,
+        let keys = if ranges.is_empty() {
+            Vec::new()
+        } else {
+            self.read_merged(conn, &filter.tenant_id, &ranges, filter.offset, limit)?
         };
         Ok(Some(in_order(conn, keys)?))
     }
@@ -82,7 +82,7 @@ impl<'a> Listing<'a> {
         }
     }
 
-    /// (start time, record ID) of several ranges merged, newest first: one `UNION ALL` of the ranges in order,
+    /// (start time, record ID) of one or several ranges merged, newest first: one `UNION ALL` of the ranges in order,
     /// which both databases merge as they read (SQLite's merge of a compound select, PostgreSQL's Merge Append),
     /// so the page costs its depth, not the ranges' length.
     fn read_merged(
@@ -128,38 +128,6 @@ impl<'a> Listing<'a> {
             query = query.bind::<diesel::sql_types::Text, _>(value);
         }
         Ok(query.load::<Key>(conn)?.into_iter().map(|key| (key.start_time, key.record_id)).collect())
-    }
-
-    /// (start time, record ID) of a range, newest first.
-    fn read(
-        &self,
-        conn: &mut DbConnection,
-        tenant_id: &str,
-        range: &Range,
-        offset: i64,
-        limit: i64,
-    ) -> Result<Vec<(i64, String)>, DbError> {
-        let keys = match (self, range.value) {
-            (Listing::Value { key, .. }, Some(value)) => recording_metadata::table
-                .filter(recording_metadata::key.eq(*key))
-                .filter(recording_metadata::value.eq(value))
-                .filter(recording_metadata::tenant_id.eq(tenant_id))
-                .filter(recording_metadata::state.eq(range.state))
-                .order((recording_metadata::start_time.desc(), recording_metadata::record_id.asc()))
-                .select((recording_metadata::start_time, recording_metadata::record_id))
-                .limit(limit)
-                .offset(offset)
-                .load(conn)?,
-            _ => recordings::table
-                .filter(recordings::tenant_id.eq(tenant_id))
-                .filter(recordings::state.eq(range.state))
-                .order((recordings::start_time.desc(), recordings::record_id.asc()))
-                .select((recordings::start_time, recordings::record_id))
-                .limit(limit)
-                .offset(offset)
-                .load(conn)?,
-        };
-        Ok(keys)
     }
 }
 
