@@ -16,6 +16,7 @@ use crate::db::url::DatabaseUrl;
 use crate::db::{self, DbError, Pool};
 use crate::pool::Shared;
 use crate::rate_limit::Limiter;
+use crate::recordings::storage::Storage;
 use crate::secret::Secret;
 use actix::Addr;
 
@@ -48,6 +49,17 @@ pub struct Prepared {
     pub secrets: Arc<[Secret]>,
     pub generated_secret: Option<Secret>,
     pub cookie_key: Secret,
+    /// Where the recordings' files are.
+    pub storage: Storage,
+}
+
+/// Why Scalelite could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("recordings storage: {0}")]
+    Storage(String),
 }
 
 impl Prepared {
@@ -71,6 +83,7 @@ impl Prepared {
             shared: shared.clone(),
             secrets: self.secrets.clone(),
             leadership: leadership.clone(),
+            storage: self.storage.clone(),
         };
         let (scheduler_deps, importer_deps, delivery_deps) = (deps.clone(), deps.clone(), deps.clone());
         let jobs: [(&'static str, _, leader_job::Run); 2] = [
@@ -99,9 +112,10 @@ impl Prepared {
 
 /// Opens the pool, runs pending migrations, and settles the load-balancer secrets. Without configured
 /// secrets, the one kept in the database is used, and generated at the first start.
-pub fn prepare(config: Config) -> Result<Prepared, DbError> {
+pub fn prepare(config: Config) -> Result<Prepared, StartError> {
+    let storage = Storage::open(&config).map_err(StartError::Storage)?;
     let pool = db::pool(&config.database_url, config.db_pool_size);
-    let mut conn = pool.get()?;
+    let mut conn = pool.get().map_err(DbError::from)?;
     db::migrate(&mut conn)?;
     db::pin_statistics(&mut conn)?;
     let mut generated_secret = None;
@@ -120,5 +134,5 @@ pub fn prepare(config: Config) -> Result<Prepared, DbError> {
         None => Secret::new(setting::get_or_insert(&mut conn, setting::COOKIE_KEY, Secret::generate().expose())?),
     };
     drop(conn);
-    Ok(Prepared { config, pool, secrets, generated_secret, cookie_key })
+    Ok(Prepared { config, pool, secrets, generated_secret, cookie_key, storage })
 }

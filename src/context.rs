@@ -8,6 +8,7 @@ use crate::config::Config;
 use crate::db::leader::Leadership;
 use crate::db::Pool;
 use crate::pool::Shared;
+use crate::recordings::storage::Storage;
 use crate::secret::Secret;
 
 /// The shared context.
@@ -20,4 +21,6 @@ pub struct Deps {
     pub secrets: Arc<[Secret]>,
     /// Whether this instance polls and imports (see [`crate::db::leader`]).
     pub leadership: Arc<Leadership>,
+    /// Where the recordings' files are (folders or a bucket).
+    pub storage: Storage,
 }

@@ -5,12 +5,10 @@
 
 /// Each setting Ruby Scalelite reads that Scalelite does not, with what to do instead.
 pub const NOT_IMPLEMENTED: &[(&str, &str)] = &[
-    ("S3_RECORDING", "recordings are imported to RECORDING_PUBLISH_DIR on local storage, not to S3"),
-    ("S3_BUCKET_NAME", "recordings are imported to RECORDING_PUBLISH_DIR on local storage, not to S3"),
-    ("AWS_REGION", "S3 storage is not supported"),
-    ("AWS_ACCESS_KEY_ID", "S3 storage is not supported"),
-    ("AWS_SECRET_ACCESS_KEY", "S3 storage is not supported"),
-    ("CLOUDFRONT_URL", "CloudFront playback is not supported: Scalelite serves the files or hands them to nginx"),
+    (
+        "CLOUDFRONT_URL",
+        "CloudFront playback is not supported: with S3_RECORDING, players get pre-signed bucket URLs (S3_PLAYBACK)",
+    ),
     ("CF_KEY_PAIR_ID", "CloudFront playback is not supported"),
     ("CF_PRIVATE_KEY_B64", "CloudFront playback is not supported"),
     ("REDIS_URL", "Scalelite keeps servers, tenants and meetings in DATABASE_URL; Redis is not used"),
@@ -58,11 +56,11 @@ mod tests {
     #[test]
     fn names_only_what_is_set() {
         let lookup: HashMap<String, String> =
-            [("S3_RECORDING", "true"), ("POLLER_THREADS", "x"), ("REDIS_URL", " "), ("PORT", "3000")]
+            [("CF_KEY_PAIR_ID", "k"), ("POLLER_THREADS", "x"), ("REDIS_URL", " "), ("PORT", "3000")]
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
         let names: Vec<&str> = seen(|key| lookup.get(key).cloned()).iter().map(|(name, _)| *name).collect();
-        assert_eq!(names, ["S3_RECORDING", "POLLER_THREADS"]);
+        assert_eq!(names, ["CF_KEY_PAIR_ID", "POLLER_THREADS"]);
     }
 }

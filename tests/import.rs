@@ -6,6 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use common::files::Files;
 use common::{Backend, TestApp};
 use scalelite::actors::messages::ImportNow;
 
@@ -15,21 +16,15 @@ const ID: &str = "b27af2f930d418879550e09c7548d1cdd0be25cf-1504122319984";
 struct Dirs {
     _root: tempfile::TempDir,
     spool: PathBuf,
-    published: PathBuf,
-    unpublished: PathBuf,
+    /// The published and unpublished trees (local, or the bucket in S3 mode).
+    files: Files,
     root: PathBuf,
 }
 
 fn dirs() -> Dirs {
     let root = tempfile::tempdir().unwrap();
     let path = root.path().to_path_buf();
-    let d = Dirs {
-        spool: path.join("spool"),
-        published: path.join("published"),
-        unpublished: path.join("unpublished"),
-        root: path,
-        _root: root,
-    };
+    let d = Dirs { spool: path.join("spool"), files: Files::of(&path), root: path, _root: root };
     std::fs::create_dir_all(&d.spool).unwrap();
     d
 }
@@ -79,8 +74,8 @@ async fn imports_a_tar_once_and_moves_its_files(backend: Backend) {
     write_tar(&d.spool.join(format!("{ID}.tar")), &recording_files());
     assert_eq!(app.state.recordings.send(ImportNow).await.unwrap(), 2);
     assert!(!d.spool.join(format!("{ID}.tar")).exists(), "the tar is removed");
-    assert_eq!(std::fs::read(d.published.join(format!("presentation/{ID}/presentation/slide-1.png"))).unwrap(), b"png");
-    assert!(d.published.join(format!("video/{ID}/video-0.m4v")).exists());
+    assert_eq!(d.files.read(&format!("published/presentation/{ID}/presentation/slide-1.png")).unwrap(), b"png");
+    assert!(d.files.exists(&format!("published/video/{ID}/video-0.m4v")));
     let reply = app.bbb("getRecordings", &[("recordID", ID)]).await;
     assert_eq!(reply.body.matches("<recording>").count(), 1, "{}", reply.body);
     assert!(reply.body.contains("<type>presentation</type>") && reply.body.contains("<type>video</type>"));
@@ -113,8 +108,8 @@ async fn imports_unpublished_when_asked(backend: Backend) {
     let app = app(backend, &d, &[("RECORDING_IMPORT_UNPUBLISHED", "true")]).await;
     write_tar(&d.spool.join(format!("{ID}.tar")), &recording_files());
     app.state.recordings.send(ImportNow).await.unwrap();
-    assert!(d.unpublished.join(format!("presentation/{ID}/metadata.xml")).exists());
-    assert!(!d.published.join(format!("presentation/{ID}")).exists());
+    assert!(d.files.exists(&format!("unpublished/presentation/{ID}/metadata.xml")));
+    assert!(!d.files.exists(&format!("published/presentation/{ID}")));
     let reply = app.bbb("getRecordings", &[("recordID", ID)]).await;
     assert!(reply.body.contains("<published>false</published><state>unpublished</state>"), "{}", reply.body);
     app.stop().await;
@@ -170,19 +165,19 @@ async fn publishes_updates_and_deletes(backend: Backend) {
 
     let unpublish = app.bbb("publishRecordings", &[("recordID", ID), ("publish", "false")]).await;
     assert_eq!(unpublish.xml("published").as_deref(), Some("false"), "{}", unpublish.body);
-    assert!(d.unpublished.join(format!("presentation/{ID}/metadata.xml")).exists());
-    assert!(d.unpublished.join(format!("video/{ID}/video-0.m4v")).exists());
-    assert!(!d.published.join(format!("presentation/{ID}")).exists());
+    assert!(d.files.exists(&format!("unpublished/presentation/{ID}/metadata.xml")));
+    assert!(d.files.exists(&format!("unpublished/video/{ID}/video-0.m4v")));
+    assert!(!d.files.exists(&format!("published/presentation/{ID}")));
     let listed = app.bbb("getRecordings", &[("recordID", ID)]).await;
     assert!(listed.body.contains("<published>false</published><state>unpublished</state>"), "{}", listed.body);
     // A re-import keeps the publication changed through the API.
     write_tar(&d.spool.join(format!("{ID}.tar")), &recording_files());
     app.state.recordings.send(ImportNow).await.unwrap();
-    assert!(d.unpublished.join(format!("presentation/{ID}/metadata.xml")).exists());
-    assert!(!d.published.join(format!("presentation/{ID}")).exists());
+    assert!(d.files.exists(&format!("unpublished/presentation/{ID}/metadata.xml")));
+    assert!(!d.files.exists(&format!("published/presentation/{ID}")));
     let publish = app.bbb("publishRecordings", &[("recordID", ID), ("publish", "TRUE")]).await;
     assert_eq!(publish.xml("published").as_deref(), Some("true"));
-    assert!(d.published.join(format!("presentation/{ID}/metadata.xml")).exists());
+    assert!(d.files.exists(&format!("published/presentation/{ID}/metadata.xml")));
 
     let update =
         app.bbb("updateRecordings", &[("recordID", ID), ("meta_Course", "Physics"), ("meta_gl-listed", "")]).await;
@@ -205,13 +200,13 @@ async fn publishes_updates_and_deletes(backend: Backend) {
     assert_eq!(key(&app.bbb("updateRecordings", &[]).await).as_deref(), Some("missingParamRecordID"));
 
     // A stray unpublished copy goes too: files leave both trees; the row stays, as deleted.
-    std::fs::create_dir_all(d.unpublished.join(format!("presentation/{ID}"))).unwrap();
+    d.files.put(&format!("unpublished/presentation/{ID}/stray.txt"), b"stray");
     let deleted = app.bbb("deleteRecordings", &[("recordID", ID)]).await;
     assert_eq!(deleted.xml("deleted").as_deref(), Some("true"), "{}", deleted.body);
     assert!(
-        !d.published.join(format!("presentation/{ID}")).exists() && !d.published.join(format!("video/{ID}")).exists()
+        !d.files.exists(&format!("published/presentation/{ID}")) && !d.files.exists(&format!("published/video/{ID}"))
     );
-    assert!(!d.unpublished.join(format!("presentation/{ID}")).exists());
+    assert!(!d.files.exists(&format!("unpublished/presentation/{ID}")));
     assert_eq!(app.bbb("getRecordings", &[("recordID", ID)]).await.xml("messageKey").as_deref(), Some("noRecordings"));
     let gone = app.bbb("getRecordings", &[("recordID", ID), ("state", "deleted")]).await;
     assert!(gone.body.contains("<state>deleted</state>"), "{}", gone.body);
@@ -250,7 +245,7 @@ async fn a_broken_format_does_not_lose_the_others(backend: Backend) {
     video.1.truncate(300);
     write_tar(&d.spool.join(format!("{ID}.tar")), &files);
     assert_eq!(app.state.recordings.send(ImportNow).await.unwrap(), 1);
-    assert!(d.published.join(format!("presentation/{ID}/metadata.xml")).exists());
+    assert!(d.files.exists(&format!("published/presentation/{ID}/metadata.xml")));
     let listed = app.bbb("getRecordings", &[("recordID", ID)]).await;
     assert!(listed.body.contains("<type>presentation</type>"), "{}", listed.body);
     assert!(!listed.body.contains("<type>video</type>"), "{}", listed.body);

@@ -215,8 +215,10 @@ fn mutated_tars_never_panic_the_importer(backend: Backend) {
     let folders = Folders {
         spool: root.path().join("spool"),
         work: root.path().join("work"),
-        published: root.path().join("published"),
-        unpublished: root.path().join("unpublished"),
+        storage: scalelite::recordings::storage::Storage::Folders(scalelite::recordings::store::Store {
+            published: root.path().join("published"),
+            unpublished: root.path().join("unpublished"),
+        }),
     };
     std::fs::create_dir_all(&folders.spool).unwrap();
     let settings = Settings { import_unpublished: false, protected: false };

@@ -9,6 +9,7 @@ mod common;
 
 use std::path::Path;
 
+use common::files::Files;
 use common::pool::FakePool;
 use common::{bbb_query, cli_with, connect, ok, send, Backend, Reply, TestApp};
 use diesel::{QueryDsl, RunQueryDsl};
@@ -16,7 +17,6 @@ use scalelite::admin::tenants::{self, TenantUpdate};
 use scalelite::db::models::recording::FormatRow;
 use scalelite::db::models::recording_trash;
 use scalelite::db::schema::{playback_formats, recordings};
-use scalelite::recordings::store::Store;
 use scalelite::recordings::trash;
 
 const DAY: i64 = 86_400_000;
@@ -36,13 +36,12 @@ fn recording(app: &TestApp, root: &Path, tenant_id: &str, id: &str, now: i64, ag
         size: Some(1_000),
     };
     diesel::insert_into(playback_formats::table).values(format).execute(&mut conn).unwrap();
-    let folder = root.join("published/presentation").join(id);
-    std::fs::create_dir_all(&folder).unwrap();
-    std::fs::write(folder.join("metadata.xml"), "<recording/>").unwrap();
+    Files::of(root).put(&format!("published/presentation/{id}/metadata.xml"), b"<recording/>");
 }
 
 fn where_is(root: &Path, id: &str) -> (bool, bool) {
-    (root.join("published/presentation").join(id).exists(), root.join("unpublished/presentation").join(id).exists())
+    let files = Files::of(root);
+    (files.exists(&format!("published/presentation/{id}")), files.exists(&format!("unpublished/presentation/{id}")))
 }
 
 fn state_of(app: &TestApp, id: &str) -> String {
@@ -84,7 +83,7 @@ async fn recordings_age_into_the_trash_and_out(backend: Backend) {
     recording(&app, root.path(), &keep.id, "keep-ancient", now, 400);
     recording(&app, root.path(), &usual.id, "usual-40", now, 40);
     recording(&app, root.path(), &usual.id, "usual-20", now, 20);
-    let store = Store { published: root.path().join("published"), unpublished: root.path().join("unpublished") };
+    let store = app.state.storage.clone();
     let retention = &app.state.config.retention;
 
     // A dry run lists, changes nothing.
@@ -93,8 +92,9 @@ async fn recordings_age_into_the_trash_and_out(backend: Backend) {
     assert_eq!(state_of(&app, "short-old"), "published");
     let env = [("MULTITENANCY_ENABLED", "true")];
     let mut cli_env: Vec<(&str, String)> = env.iter().map(|(k, v)| (*k, v.to_string())).collect();
-    for (key, folder) in [("RECORDING_PUBLISH_DIR", "published"), ("RECORDING_UNPUBLISH_DIR", "unpublished")] {
-        cli_env.push((key, root.path().join(folder).to_string_lossy().into_owned()));
+    let recordings_env = common::recordings_env(root.path());
+    for (key, value) in &recordings_env {
+        cli_env.push((key.as_str(), value.clone()));
     }
     cli_env.push(("RECORDING_RETENTION_DAYS", "30".into()));
     let cli_env: Vec<(&str, &str)> = cli_env.iter().map(|(k, v)| (*k, v.as_str())).collect();

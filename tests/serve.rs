@@ -206,7 +206,12 @@ fn warns_once_about_each_ruby_setting_it_does_not_implement() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port().to_string();
     let mut child = scalelite(
-        &[("PORT", &port), ("RUST_LOG", "warn"), ("S3_RECORDING", "true"), ("CF_PRIVATE_KEY_B64", "pin-secret")],
+        &[
+            ("PORT", &port),
+            ("RUST_LOG", "warn"),
+            ("CLOUDFRONT_URL", "https://cdn.example"),
+            ("CF_PRIVATE_KEY_B64", "pin-secret"),
+        ],
         &[],
     )
     .current_dir(dir.path())
@@ -223,11 +228,11 @@ fn warns_once_about_each_ruby_setting_it_does_not_implement() {
     child.kill().unwrap();
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    for name in ["S3_RECORDING", "CF_PRIVATE_KEY_B64"] {
+    for name in ["CLOUDFRONT_URL", "CF_PRIVATE_KEY_B64"] {
         let warnings = stderr.lines().filter(|l| l.contains(&format!("{name} is set"))).count();
         assert_eq!(warnings, 1, "{name}: {stderr}");
     }
-    assert!(stderr.contains("not to S3"), "{stderr}");
+    assert!(stderr.contains("CloudFront playback is not supported"), "{stderr}");
     assert!(!stderr.contains("pin-secret"), "values are not logged: {stderr}");
     assert!(!stderr.contains("REDIS_URL"), "only what is set: {stderr}");
 }

@@ -3,7 +3,8 @@
 
 mod common;
 
-use common::{bbb_query, send, Backend, TestApp};
+use common::files::Files;
+use common::{bbb_query, play, send, Backend, TestApp};
 use scalelite::recordings::importer::{index, ImportOptions};
 use scalelite::recordings::metadata::parse;
 
@@ -16,7 +17,7 @@ fn import(app: &TestApp, root: &std::path::Path, tenant_id: &str) {
     let options =
         ImportOptions { tenant_id, meeting_id: &meta.meeting_id.clone(), import_unpublished: false, protected: false };
     index(&mut common::connect(&app.db), &meta, &options).unwrap();
-    std::fs::create_dir_all(root.join("published/presentation").join(ID)).unwrap();
+    Files::of(root).put(&format!("published/presentation/{ID}/metadata.xml"), SAMPLE.as_bytes());
 }
 
 /// A multipart body with one `file` field.
@@ -58,9 +59,9 @@ async fn uploads_and_lists_text_tracks(backend: Backend) {
     assert_eq!(missing.xml("messageKey").as_deref(), Some("missingParamRecordID"));
 
     // BBB's own recorded captions are listed as live subtitles.
-    let folder = root.path().join("published/presentation").join(ID);
-    std::fs::write(folder.join("captions.json"), r#"[{"localeName":"English","locale":"en"}]"#).unwrap();
-    std::fs::write(folder.join("caption_en.vtt"), "WEBVTT\n").unwrap();
+    let files = Files::of(root.path());
+    files.put(&format!("published/presentation/{ID}/captions.json"), br#"[{"localeName":"English","locale":"en"}]"#);
+    files.put(&format!("published/presentation/{ID}/caption_en.vtt"), b"WEBVTT\n");
 
     let uploaded =
         put(&app, &[("recordID", ID), ("kind", "captions"), ("lang", "fr-FR"), ("label", "Français")], SRT).await;
@@ -78,13 +79,16 @@ async fn uploads_and_lists_text_tracks(backend: Backend) {
     assert_eq!(list[1]["source"], "upload");
     let href = list[1]["href"].as_str().unwrap();
     assert_eq!(href, format!("{}/presentation/{ID}/caption_fr-FR.vtt", app.base));
-    let vtt = send(app.client.get(href), None).await;
+    let vtt = play(&app.client, href).await;
     assert_eq!(vtt.status, 200);
     assert_eq!(vtt.body, "WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.000\nBonjour\n", "SRT is stored as WebVTT");
 
     // The tracks move with the recording.
     app.bbb("publishRecordings", &[("recordID", ID), ("publish", "false")]).await;
     assert_eq!(tracks(&app, ID).await["tracks"].as_array().unwrap().len(), 2);
+    let moved = files.read(&format!("unpublished/presentation/{ID}/caption_fr-FR.vtt")).unwrap();
+    assert!(moved.starts_with(b"WEBVTT"));
+    assert!(!files.exists(&format!("published/presentation/{ID}")));
     app.stop().await;
 }
 

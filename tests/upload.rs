@@ -50,7 +50,8 @@ async fn the_post_publish_script_uploads_a_recording(backend: Backend) {
     let sent = actix_web::rt::task::spawn_blocking(move || run_script(&b, "secret-0", &p)).await.unwrap();
     assert!(sent.status.success(), "{}", String::from_utf8_lossy(&sent.stderr));
     app.state.recordings.send(ImportNow).await.unwrap();
-    assert!(root.path().join(format!("published/presentation/{ID}/slide.png")).exists());
+    let files = common::files::Files::of(root.path());
+    assert_eq!(files.read(&format!("published/presentation/{ID}/slide.png")).as_deref(), Some(&b"png"[..]));
     let listed = app.bbb("getRecordings", &[("recordID", ID)]).await;
     assert!(listed.body.contains(&format!("<recordID>{ID}</recordID>")), "{}", listed.body);
 

@@ -6,12 +6,11 @@ use std::time::Duration;
 
 use actix::prelude::*;
 
-use crate::config::Config;
 use crate::context::Deps;
 use crate::db::{blocking, now_ms, DbConnection};
 
-/// One run: the connection, the configuration and the time; what it did worth logging, if anything.
-pub type Run = fn(&mut DbConnection, &Config, i64) -> Result<Option<String>, String>;
+/// One run: the connection, the shared context and the time; what it did worth logging, if anything.
+pub type Run = fn(&mut DbConnection, &Deps, i64) -> Result<Option<String>, String>;
 
 pub struct LeaderJob {
     deps: Deps,
@@ -31,8 +30,8 @@ impl LeaderJob {
             return;
         }
         self.busy = true;
-        let (pool, config, run) = (self.deps.pool.clone(), self.deps.config.clone(), self.run);
-        let work = blocking(move || Ok(run(&mut *pool.get()?, &config, now_ms())));
+        let (deps, run) = (self.deps.clone(), self.run);
+        let work = blocking(move || Ok(run(&mut *deps.pool.get()?, &deps, now_ms())));
         ctx.spawn(work.into_actor(self).map(|done, act, _| {
             act.busy = false;
             match done {
@@ -58,12 +57,12 @@ impl Supervised for LeaderJob {}
 /// The tenants' usage: the time since the last sample (at most three intervals: a stopped pool's gap is not
 /// billed) added to each tenant's day (`db::models::tenant_usage::sample`).
 pub mod usage {
-    use crate::config::Config;
+    use crate::context::Deps;
     use crate::db::models::tenant_usage;
     use crate::db::DbConnection;
 
-    pub fn run(conn: &mut DbConnection, config: &Config, now: i64) -> Result<Option<String>, String> {
-        let max_gap = 3 * config.limits.usage_sample_interval.as_millis() as i64;
+    pub fn run(conn: &mut DbConnection, deps: &Deps, now: i64) -> Result<Option<String>, String> {
+        let max_gap = 3 * deps.config.limits.usage_sample_interval.as_millis() as i64;
         tenant_usage::sample(conn, now, max_gap).map(|()| None).map_err(|e| format!("not sampled: {e}"))
     }
 }
@@ -71,13 +70,13 @@ pub mod usage {
 /// The recordings past their tenant's retention to the trash, the trash's expired ones purged
 /// (`recordings::trash::sweep`).
 pub mod retention {
-    use crate::config::Config;
+    use crate::context::Deps;
     use crate::db::DbConnection;
-    use crate::recordings::store::Store;
     use crate::recordings::trash;
 
-    pub fn run(conn: &mut DbConnection, config: &Config, now: i64) -> Result<Option<String>, String> {
-        let done = trash::sweep(conn, &Store::of(config), &config.retention, now, false).map_err(|e| e.to_string())?;
+    pub fn run(conn: &mut DbConnection, deps: &Deps, now: i64) -> Result<Option<String>, String> {
+        let retention = &deps.config.retention;
+        let done = trash::sweep(conn, &deps.storage, retention, now, false).map_err(|e| e.to_string())?;
         Ok((!done.trashed.is_empty() || !done.purged.is_empty())
             .then(|| format!("{} recording(s) moved to the trash, {} purged", done.trashed.len(), done.purged.len())))
     }

@@ -54,8 +54,7 @@ impl RecordingsActor {
         let folders = Folders {
             spool: config.recording_spool_dir.clone(),
             work: config.recording_work_dir.clone(),
-            published: config.recording_publish_dir.clone(),
-            unpublished: config.recording_unpublish_dir.clone(),
+            storage: self.deps.storage.clone(),
         };
         let settings = Settings {
             import_unpublished: config.recording_import_unpublished,

@@ -10,7 +10,7 @@ use crate::db::models::recording::Recording;
 use crate::db::models::recording_trash::TRASHED;
 use crate::db::{self, DbConnection, DbError};
 use crate::error::BbbError;
-use crate::recordings::store::Store;
+use crate::recordings::storage::Storage;
 use crate::recordings::trash::{self, TrashError};
 
 fn record_ids(call: &ApiCall) -> Result<Vec<String>, BbbError> {
@@ -51,9 +51,9 @@ pub async fn publish(state: web::Data<AppState>, call: ApiCall) -> Result<HttpRe
         .map(|p| p.eq_ignore_ascii_case("true"))
         .ok_or_else(|| BbbError::new("missingParamPublish", "You must specify a publish value true or false."))?;
     let tenant = call.tenant_id().to_string();
-    let store = Store::of(&state.config);
+    let storage = state.storage.clone();
     let done = db::run(&state.pool, move |conn| -> Result<Result<(), Failure>, DbError> {
-        Ok(publish_all(conn, &tenant, &ids, publish, &store))
+        Ok(publish_all(conn, &tenant, &ids, publish, &storage))
     })
     .await?;
     match done {
@@ -74,7 +74,7 @@ fn publish_all(
     tenant: &str,
     ids: &[String],
     publish: bool,
-    store: &Store,
+    storage: &Storage,
 ) -> Result<(), Failure> {
     let found: Vec<Recording> = Recording::find_many(conn, tenant, ids)?
         .into_iter()
@@ -85,7 +85,7 @@ fn publish_all(
     }
     for recording in found.iter().filter(|r| r.published != publish) {
         for format in Recording::formats(conn, &recording.record_id)? {
-            store.move_format(publish, &format, &recording.record_id).map_err(Failure::Files)?;
+            storage.move_format(publish, &format, &recording.record_id).map_err(Failure::Files)?;
         }
         Recording::set_published(conn, &recording.record_id, publish)?;
     }
@@ -128,7 +128,7 @@ pub async fn update(state: web::Data<AppState>, call: ApiCall) -> Result<HttpRes
 pub async fn delete(state: web::Data<AppState>, call: ApiCall) -> Result<HttpResponse, BbbError> {
     let ids = record_ids(&call)?;
     let tenant = call.tenant_id().to_string();
-    let store = Store::of(&state.config);
+    let storage = state.storage.clone();
     let to_trash = state.config.retention.delete_to_trash;
     let done = db::run(&state.pool, move |conn| -> Result<Result<(), Failure>, DbError> {
         let found = Recording::find_many(conn, &tenant, &ids)?;
@@ -137,9 +137,9 @@ pub async fn delete(state: web::Data<AppState>, call: ApiCall) -> Result<HttpRes
         }
         for recording in found {
             let outcome = if to_trash && recording.state != TRASHED {
-                trash::trash(conn, &store, &recording, db::now_ms()).map(|_| ())
+                trash::trash(conn, &storage, &recording, db::now_ms()).map(|_| ())
             } else {
-                trash::remove_files(&store, &recording.record_id)
+                trash::remove_files(&storage, &recording.record_id)
                     .and_then(|()| Ok(Recording::mark_deleted(conn, &recording.record_id)?))
             };
             match outcome {

@@ -11,7 +11,6 @@ use crate::db::models::recording::Recording;
 use crate::db::{self, DbError};
 use crate::error::BbbError;
 use crate::recordings::captions::{self, CaptionError};
-use crate::recordings::store::Store;
 
 fn json_response(response: Value) -> HttpResponse {
     HttpResponse::Ok().content_type("application/json").json(json!({ "response": response }))
@@ -27,11 +26,6 @@ async fn recording(state: &AppState, call: &ApiCall, record_id: &str) -> Result<
     let found =
         db::run(&state.pool, move |conn| -> Result<_, DbError> { Recording::find_many(conn, &tenant, &id) }).await?;
     Ok(found.into_iter().next())
-}
-
-/// The presentation folder of a recording, where the player reads its captions.
-fn presentation_folder(state: &AppState, recording: &Recording) -> std::path::PathBuf {
-    Store::of(&state.config).folder(recording.published, "presentation", &recording.record_id)
 }
 
 /// `getRecordingTextTracks`: the tracks of one recording, with URLs under this Scalelite.
@@ -50,7 +44,10 @@ pub async fn get_text_tracks(
     let Some(recording) = recording(&state, &call, &record_id).await? else {
         return Ok(failed("noRecordings", format!("No recording found for {record_id}")));
     };
-    let entries = captions::read(&presentation_folder(&state, &recording));
+    let storage = state.storage.clone();
+    let entries = web::block(move || captions::read(&storage, recording.published, &recording.record_id))
+        .await
+        .unwrap_or_default();
     if entries.is_empty() {
         return Ok(failed("noCaptionsFound", format!("No captions found for {record_id}")));
     }
@@ -111,11 +108,12 @@ pub async fn put_text_track(
     if file.iter().all(u8::is_ascii_whitespace) {
         return Ok(failed("empty_uploaded_text_track", "Empty uploaded text track.".to_string()));
     }
-    let folder = presentation_folder(&state, &recording);
+    let storage = state.storage.clone();
     let text = String::from_utf8_lossy(&file).into_owned();
-    let stored = actix_web::web::block(move || captions::store(&folder, &kind, &lang, &label, &text))
+    let (published, id) = (recording.published, recording.record_id);
+    let stored = web::block(move || captions::store(&storage, published, &id, (&kind, &lang, &label), &text))
         .await
-        .unwrap_or_else(|e| Err(CaptionError::Io(std::io::Error::other(e.to_string()))));
+        .unwrap_or_else(|e| Err(CaptionError::Storage(e.to_string())));
     let (returncode, key, message) = match stored {
         Ok(()) => ("SUCCESS", "upload_text_track_success", "Text track uploaded successfully"),
         Err(e) => {

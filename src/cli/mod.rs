@@ -3,6 +3,7 @@
 
 mod import_ruby;
 mod meetings;
+mod migrate_storage;
 mod poll;
 mod recordings;
 mod serve;

@@ -1,5 +1,6 @@
 //! `scalelite recordings …`: Ruby Scalelite's `recordings:addToTenant` and `recordings:update` tasks, a look into
-//! the index (`list` with getRecordings' filters, `show`), and the import spool (`spool`, `retry`).
+//! the index (`list` with getRecordings' filters, `show`), the import spool (`spool`, `retry`), and moving the
+//! library to a bucket (`migrate-storage`).
 
 use std::io::Write;
 use std::path::Path;
@@ -11,7 +12,7 @@ use crate::admin::tenants;
 use crate::config::Config;
 use crate::db::models::recording::Recording;
 use crate::recordings::search::{search, Filter};
-use crate::recordings::store::Store;
+use crate::recordings::storage::Storage;
 use crate::utc::date_time as utc;
 
 #[derive(Subcommand, Debug)]
@@ -53,6 +54,8 @@ pub enum RecordingsCommand {
     },
     /// What each tenant's recordings take (recordings, bytes of their formats, the trash's share).
     Storage,
+    /// Copy the local recordings to the bucket of S3_RECORDING (resumable), then verify them.
+    MigrateStorage(super::migrate_storage::MigrateStorage),
 }
 
 pub(super) fn run(config: &Config, command: RecordingsCommand) -> Result<(), Failure> {
@@ -61,6 +64,7 @@ pub(super) fn run(config: &Config, command: RecordingsCommand) -> Result<(), Fai
         RecordingsCommand::Retry { file } => return retry(&config.recording_spool_dir, &file),
         RecordingsCommand::Trash { command } => return super::trash::run(config, command),
         RecordingsCommand::Storage => return super::trash::storage(config),
+        RecordingsCommand::MigrateStorage(options) => return super::migrate_storage::run(config, options),
         _ => {}
     }
     let mut conn = connect(config)?;
@@ -116,7 +120,7 @@ pub(super) fn run(config: &Config, command: RecordingsCommand) -> Result<(), Fai
             for (key, value) in &full.metadata {
                 writeln!(out, "\t{key}: {value}")?;
             }
-            let store = Store::of(config);
+            let storage = Storage::open(config).map_err(Failure)?;
             for (format, thumbnails) in &full.formats {
                 writeln!(
                     out,
@@ -126,9 +130,12 @@ pub(super) fn run(config: &Config, command: RecordingsCommand) -> Result<(), Fai
                     format.length,
                     thumbnails.len()
                 )?;
-                let folder = store.folder(r.published, &format.format, &r.record_id);
-                let found = if folder.is_dir() { "" } else { " (missing)" };
-                writeln!(out, "\tfiles: {}{found}", folder.display())?;
+                let found = match storage.has_format(r.published, &format.format, &r.record_id) {
+                    Ok(true) => String::new(),
+                    Ok(false) => " (missing)".to_string(),
+                    Err(e) => format!(" (cannot tell: {e})"),
+                };
+                writeln!(out, "\tfiles: {}{found}", storage.describe(r.published, &format.format, &r.record_id))?;
             }
             Ok(())
         }
@@ -139,7 +146,7 @@ pub(super) fn run(config: &Config, command: RecordingsCommand) -> Result<(), Fai
             Ok(())
         }
         RecordingsCommand::Update => {
-            let store = Store::of(config);
+            let store = Storage::open(config).map_err(Failure)?;
             let (mut moved, mut missing) = (0, 0);
             for (record_id, published, format) in Recording::placements(conn)? {
                 match store.move_format(published, &format, &record_id) {
@@ -157,7 +164,8 @@ pub(super) fn run(config: &Config, command: RecordingsCommand) -> Result<(), Fai
         RecordingsCommand::Spool
         | RecordingsCommand::Retry { .. }
         | RecordingsCommand::Trash { .. }
-        | RecordingsCommand::Storage => Ok(()),
+        | RecordingsCommand::Storage
+        | RecordingsCommand::MigrateStorage(_) => Ok(()),
     }
 }
 

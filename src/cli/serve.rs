@@ -3,7 +3,7 @@
 use actix_web::{web, App, HttpServer};
 
 use super::Failure;
-use crate::app::prepare;
+use crate::app::{prepare, StartError};
 use crate::config::Config;
 use crate::db::single_instance;
 use crate::db::url::DatabaseUrl;
@@ -21,7 +21,10 @@ pub(super) fn run(config: Config) -> Result<(), Failure> {
         DatabaseUrl::Sqlite(path) => Some(single_instance::lock(path).map_err(Failure)?),
         DatabaseUrl::Postgres(_) => None,
     };
-    let prepared = prepare(config).map_err(|e| Failure(format!("{e} ({database})")))?;
+    let prepared = prepare(config).map_err(|e| match e {
+        StartError::Db(e) => Failure(format!("{e} ({database})")),
+        other => Failure(other.to_string()),
+    })?;
     if let Some(secret) = &prepared.generated_secret {
         println!("No LOADBALANCER_SECRET was set, so Scalelite generated one and keeps it in the database.");
         println!("It is shown this once; configure your front-ends with it:");

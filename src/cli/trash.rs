@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::db::models::recording_trash;
 use crate::db::models::tenant::Tenant;
 use crate::db::now_ms;
-use crate::recordings::store::Store;
+use crate::recordings::storage::Storage;
 use crate::recordings::trash;
 use crate::utc::date_time;
 
@@ -39,7 +39,7 @@ fn name_of(tenants: &[Tenant], id: &str) -> String {
 pub(super) fn run(config: &Config, command: TrashCommand) -> Result<(), Failure> {
     let mut conn = connect(config)?;
     let conn = &mut conn;
-    let store = Store::of(config);
+    let store = Storage::open(config).map_err(Failure)?;
     let failed = |e: trash::TrashError| Failure(e.to_string());
     match command {
         TrashCommand::List { tenant } => {

@@ -9,6 +9,7 @@ pub mod fsapi;
 pub mod keys;
 pub mod limits;
 pub mod retention;
+pub mod s3;
 pub mod source;
 
 use std::path::PathBuf;
@@ -84,6 +85,8 @@ pub struct Config {
     pub recording_work_dir: PathBuf,
     pub recording_publish_dir: PathBuf,
     pub recording_unpublish_dir: PathBuf,
+    /// The bucket the recordings are kept in (`S3_RECORDING`); `None`: the two folders above.
+    pub s3: Option<s3::S3>,
     pub recording_import_unpublished: bool,
     pub recording_import_poll_interval: Duration,
     pub recording_playback_formats: Vec<String>,
@@ -155,6 +158,7 @@ impl Config {
             fsapi,
             limits: limits::Limits::load(&r)?,
             retention: retention::Retention::load(&r)?,
+            s3: s3::S3::load(&r)?,
             loadbalancer_secrets,
             default_server_checksum: match r.given("LOADBALANCER_CHECKSUM_ALGORITHM") {
                 Some(_) => Algorithm::strongest(&checksum_algorithms),

@@ -1,8 +1,10 @@
 //! Playback routes (Ruby Scalelite's §7): `/recording/<id>/<format>` checks a protected recording's one-time
 //! token, sets its cookie and redirects to the player; `/<format>/<id>/…` serves the recording's files (or
-//! hands them to nginx); the bbb-playback player and the legacy redirects that nginx did for Ruby Scalelite.
+//! hands them to nginx, or to the bucket: [`bucket`]); the bbb-playback player and the legacy redirects that
+//! nginx did for Ruby Scalelite.
 //! A recording is shown only when published and, on a tenant's host, only when it is that tenant's.
 
+pub mod bucket;
 pub mod cookie;
 pub mod files;
 pub mod not_found;
@@ -16,7 +18,7 @@ use crate::db::models::recording::{FormatRow, Recording};
 use crate::db::models::token;
 use crate::db::{self, now_ms, DbError};
 use crate::http::host_label;
-use crate::recordings::store::Store;
+use crate::recordings::storage::Storage;
 
 /// The playback routes; registered after the API and admin routes, whose static prefixes win.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -131,11 +133,13 @@ async fn resource(
     {
         return not_found::page();
     }
-    if state.config.recording_x_accel_redirect {
-        return files::accel_redirect(&request, &format);
+    match &state.storage {
+        Storage::Bucket(b) => bucket::serve(&request, b, &format, &record_id, &relative).await,
+        Storage::Folders(_) if state.config.recording_x_accel_redirect => files::accel_redirect(&request, &format),
+        Storage::Folders(store) => {
+            files::serve(&request, &store.folder(true, &format, &record_id), &relative, Some(&format)).await
+        }
     }
-    let root = Store::of(&state.config).folder(true, &format, &record_id);
-    files::serve(&request, &root, &relative, Some(&format)).await
 }
 
 /// `GET /playback/presentation/2.3/<path>`: the bbb-playback player from `RECORDING_PLAYER_DIR`; its

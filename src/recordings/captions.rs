@@ -1,11 +1,14 @@
 //! A recording's text tracks, kept where the BBB player reads them: `captions.json` (`[{"locale",
 //! "localeName"}]`, plus our `kind` and `source`) and `caption_<lang>.vtt` in the recording's presentation
-//! folder. Uploads are stored as WebVTT (SRT is converted); the folder moves with publish and unpublish.
-
-use std::io::Write;
-use std::path::Path;
+//! folder (local or in the bucket). Uploads are stored as WebVTT (SRT is converted); the folder moves with
+//! publish and unpublish.
 
 use serde::{Deserialize, Serialize};
+
+use crate::recordings::storage::Storage;
+
+/// The format whose folder holds the tracks.
+const FORMAT: &str = "presentation";
 
 /// One entry of `captions.json`.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -29,7 +32,7 @@ pub enum CaptionError {
     #[error("the file is neither WebVTT nor SRT")]
     UnknownFormat,
     #[error("{0}")]
-    Io(#[from] std::io::Error),
+    Storage(String),
 }
 
 /// Whether `lang` is shaped like a BCP-47 tag (`en`, `en-US`, `zh-Hant-TW`).
@@ -40,12 +43,16 @@ pub fn valid_lang(lang: &str) -> bool {
     first_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
-/// The entries of `captions.json`; empty when there is none or it cannot be read.
-pub fn read(folder: &Path) -> Vec<CaptionEntry> {
-    std::fs::read(folder.join("captions.json"))
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .unwrap_or_default()
+/// The entries of a recording's `captions.json`; empty when there is none or it cannot be read.
+pub fn read(storage: &Storage, published: bool, id: &str) -> Vec<CaptionEntry> {
+    match storage.read_file(published, FORMAT, id, "captions.json") {
+        Ok(Some(bytes)) => serde_json::from_slice(&bytes).unwrap_or_default(),
+        Ok(None) => Vec::new(),
+        Err(e) => {
+            log::warn!("captions of {id}: {e}");
+            Vec::new()
+        }
+    }
 }
 
 /// The text of a track as WebVTT: WebVTT as it is, SRT converted (header added, decimal commas in the
@@ -72,23 +79,21 @@ pub fn to_webvtt(text: &str) -> Result<String, CaptionError> {
     Ok(out)
 }
 
-/// Writes a file through a temporary name, so a reader never sees half of it.
-fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let temporary = path.with_extension("tmp-upload");
-    let mut file = std::fs::File::create(&temporary)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    std::fs::rename(&temporary, path)
-}
-
 /// Stores an uploaded track (replacing one of the same language) and lists it in `captions.json`.
-pub fn store(folder: &Path, kind: &str, lang: &str, label: &str, text: &str) -> Result<(), CaptionError> {
-    if !folder.is_dir() {
+pub fn store(
+    storage: &Storage,
+    published: bool,
+    id: &str,
+    (kind, lang, label): (&str, &str, &str),
+    text: &str,
+) -> Result<(), CaptionError> {
+    if !storage.has_format(published, FORMAT, id).map_err(CaptionError::Storage)? {
         return Err(CaptionError::NoFolder);
     }
     let vtt = to_webvtt(text)?;
-    write_whole(&folder.join(format!("caption_{lang}.vtt")), vtt.as_bytes())?;
-    let mut entries = read(folder);
+    let write = |name: &str, bytes: &[u8]| storage.write_file(published, FORMAT, id, name, bytes);
+    write(&format!("caption_{lang}.vtt"), vtt.as_bytes()).map_err(CaptionError::Storage)?;
+    let mut entries = read(storage, published, id);
     entries.retain(|e| e.locale != lang);
     entries.push(CaptionEntry {
         locale: lang.to_string(),
@@ -97,9 +102,8 @@ pub fn store(folder: &Path, kind: &str, lang: &str, label: &str, text: &str) -> 
         source: Some("upload".to_string()),
     });
     entries.sort_by(|a, b| a.locale.cmp(&b.locale));
-    let json = serde_json::to_vec(&entries).map_err(std::io::Error::other)?;
-    write_whole(&folder.join("captions.json"), &json)?;
-    Ok(())
+    let json = serde_json::to_vec(&entries).map_err(|e| CaptionError::Storage(e.to_string()))?;
+    write("captions.json", &json).map_err(CaptionError::Storage)
 }
 
 #[cfg(test)]
@@ -128,14 +132,18 @@ mod tests {
     #[test]
     fn stores_tracks_next_to_the_players_own() {
         let dir = tempfile::tempdir().unwrap();
+        let store = crate::recordings::store::Store { published: dir.path().into(), unpublished: dir.path().join("u") };
+        let storage = Storage::Folders(store);
         assert!(matches!(
-            store(&dir.path().join("none"), "subtitles", "en", "English", "WEBVTT\n"),
+            super::store(&storage, true, "none", ("subtitles", "en", "English"), "WEBVTT\n"),
             Err(CaptionError::NoFolder)
         ));
-        std::fs::write(dir.path().join("captions.json"), r#"[{"localeName":"English","locale":"en"}]"#).unwrap();
-        store(dir.path(), "captions", "de-DE", "Deutsch", "WEBVTT\n\nx").unwrap();
-        store(dir.path(), "subtitles", "de-DE", "Deutsch (neu)", "WEBVTT\n\ny").unwrap();
-        let entries = read(dir.path());
+        let folder = dir.path().join("presentation/r-1");
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("captions.json"), r#"[{"localeName":"English","locale":"en"}]"#).unwrap();
+        super::store(&storage, true, "r-1", ("captions", "de-DE", "Deutsch"), "WEBVTT\n\nx").unwrap();
+        super::store(&storage, true, "r-1", ("subtitles", "de-DE", "Deutsch (neu)"), "WEBVTT\n\ny").unwrap();
+        let entries = read(&storage, true, "r-1");
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[0].locale_name, "Deutsch (neu)");
         assert_eq!(entries[0].kind.as_deref(), Some("subtitles"));
@@ -143,6 +151,6 @@ mod tests {
             entries[1],
             CaptionEntry { locale: "en".into(), locale_name: "English".into(), kind: None, source: None }
         );
-        assert_eq!(std::fs::read_to_string(dir.path().join("caption_de-DE.vtt")).unwrap(), "WEBVTT\n\ny");
+        assert_eq!(std::fs::read_to_string(folder.join("caption_de-DE.vtt")).unwrap(), "WEBVTT\n\ny");
     }
 }

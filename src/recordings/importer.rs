@@ -13,15 +13,15 @@ use std::path::{Component, Path, PathBuf};
 use crate::db::models::recording::{FormatRow, ImportRows, Recording, ThumbnailRow};
 use crate::db::{DbConnection, DbError};
 use crate::recordings::metadata::{self, RecordingMetadata};
-use crate::recordings::store::Store;
+use crate::recordings::storage::Storage;
 
 /// The folders of the recording pipeline.
 #[derive(Clone, Debug)]
 pub struct Folders {
     pub spool: PathBuf,
     pub work: PathBuf,
-    pub published: PathBuf,
-    pub unpublished: PathBuf,
+    /// Where the imported recordings' files go.
+    pub storage: Storage,
 }
 
 /// Import settings.
@@ -49,12 +49,15 @@ pub enum ImportError {
     /// The database failed: the tar stays in the spool and is tried again later.
     #[error("{0}")]
     Database(#[from] DbError),
+    /// The recordings' storage (a folder, the bucket) failed: tried again later too.
+    #[error("storage: {0}")]
+    Storage(String),
 }
 
 impl ImportError {
     /// Whether the tar itself is at fault (it goes to `failed/`), rather than the database.
     pub fn is_bad_tar(&self) -> bool {
-        !matches!(self, ImportError::Database(_) | ImportError::Io(_))
+        !matches!(self, ImportError::Database(_) | ImportError::Io(_) | ImportError::Storage(_))
     }
 }
 
@@ -162,35 +165,6 @@ fn read_formats(root: &Path) -> Result<Formats, ImportError> {
         return Err(formats.broken.into_iter().next().unwrap_or(ImportError::NoMetadata));
     }
     Ok(formats)
-}
-
-/// Moves a folder, replacing what is there (rename, or copy where the trees are on different file systems).
-fn replace_folder(from: &Path, to: &Path) -> std::io::Result<()> {
-    if to.exists() {
-        fs::remove_dir_all(to)?;
-    }
-    if let Some(parent) = to.parent() {
-        fs::create_dir_all(parent)?;
-    }
-    if fs::rename(from, to).is_ok() {
-        return Ok(());
-    }
-    copy_tree(from, to)?;
-    fs::remove_dir_all(from)
-}
-
-fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    fs::create_dir_all(to)?;
-    for entry in fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_tree(&entry.path(), &target)?;
-        } else {
-            fs::copy(entry.path(), target)?;
-        }
-    }
-    Ok(())
 }
 
 /// Where an imported recording belongs and how it starts out.
@@ -309,13 +283,8 @@ pub fn import_tar(
             let existing = Recording::find(conn, &meta.record_id)?;
             let published =
                 Recording::published_after_import(existing.as_ref(), meta.published, settings.import_unpublished);
-            let store = Store { published: folders.published.clone(), unpublished: folders.unpublished.clone() };
             let (format, id) = (&meta.playback.format, &meta.record_id);
-            replace_folder(&dir, &store.folder(published, format, id))?;
-            let stale = store.folder(!published, format, id);
-            if stale.exists() {
-                fs::remove_dir_all(stale)?;
-            }
+            folders.storage.import_format(&dir, published, format, id).map_err(ImportError::Storage)?;
             imported.recordings.push(index(conn, &meta, &options)?);
         }
         Ok(imported)

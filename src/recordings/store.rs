@@ -52,6 +52,67 @@ impl Store {
             (false, false) => Err(format!("{} is missing", source.display())),
         }
     }
+
+    /// Puts an imported format's folder in place of any earlier copy in either tree (moved when it can be,
+    /// else copied and removed).
+    pub fn import_format(&self, from: &Path, published: bool, format: &str, id: &str) -> Result<(), String> {
+        let shown = |path: &Path, e: std::io::Error| format!("{}: {e}", path.display());
+        let stale = self.folder(!published, format, id);
+        if stale.exists() {
+            std::fs::remove_dir_all(&stale).map_err(|e| shown(&stale, e))?;
+        }
+        let to = self.folder(published, format, id);
+        if to.exists() {
+            std::fs::remove_dir_all(&to).map_err(|e| shown(&to, e))?;
+        }
+        let parent = self.tree(published).join(format);
+        std::fs::create_dir_all(&parent).map_err(|e| shown(&parent, e))?;
+        if std::fs::rename(from, &to).is_ok() {
+            return Ok(());
+        }
+        copy_tree(from, &to).map_err(|e| shown(&to, e))?;
+        std::fs::remove_dir_all(from).map_err(|e| shown(from, e))
+    }
+
+    /// Removes a recording's folders from both trees.
+    pub fn remove_record(&self, id: &str) -> Result<(), String> {
+        for tree in self.trees() {
+            let Ok(formats) = std::fs::read_dir(tree) else { continue };
+            for format in formats.filter_map(Result::ok) {
+                let folder = format.path().join(id);
+                if folder.is_dir() {
+                    std::fs::remove_dir_all(&folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a file through a temporary name, so a reader never sees half of it.
+    pub fn write_whole(&self, path: &Path, bytes: &[u8]) -> Result<(), String> {
+        let write = || -> std::io::Result<()> {
+            let temporary = path.with_extension("tmp-upload");
+            let mut file = std::fs::File::create(&temporary)?;
+            std::io::Write::write_all(&mut file, bytes)?;
+            file.sync_all()?;
+            std::fs::rename(&temporary, path)
+        };
+        write().map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

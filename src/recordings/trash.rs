@@ -9,7 +9,7 @@ use crate::db::models::recording::Recording;
 use crate::db::models::recording_trash::{self, Trashed};
 use crate::db::models::tenant::Tenant;
 use crate::db::{DbConnection, DbError};
-use crate::recordings::store::Store;
+use crate::recordings::storage::Storage;
 
 /// Recordings handled per tenant and sweep (the next sweep goes on).
 const BATCH: i64 = 1_000;
@@ -24,26 +24,16 @@ pub enum TrashError {
     Files(String),
 }
 
-/// Removes a recording's folders from both trees.
-pub fn remove_files(store: &Store, record_id: &str) -> Result<(), TrashError> {
-    for tree in store.trees() {
-        let Ok(formats) = std::fs::read_dir(tree) else { continue };
-        for format in formats.filter_map(Result::ok) {
-            let folder = format.path().join(record_id);
-            if folder.is_dir() {
-                std::fs::remove_dir_all(&folder)
-                    .map_err(|e| TrashError::Files(format!("{}: {e}", folder.display())))?;
-            }
-        }
-    }
-    Ok(())
+/// Removes a recording's files from both trees.
+pub fn remove_files(storage: &Storage, record_id: &str) -> Result<(), TrashError> {
+    storage.remove_record(record_id).map_err(TrashError::Files)
 }
 
 /// Moves a published or unpublished recording to the trash; false if it is neither.
-pub fn trash(conn: &mut DbConnection, store: &Store, recording: &Recording, now: i64) -> Result<bool, TrashError> {
+pub fn trash(conn: &mut DbConnection, storage: &Storage, recording: &Recording, now: i64) -> Result<bool, TrashError> {
     if recording.published {
         for format in Recording::formats(conn, &recording.record_id)? {
-            if let Err(e) = store.move_format(false, &format, &recording.record_id) {
+            if let Err(e) = storage.move_format(false, &format, &recording.record_id) {
                 log::warn!("recording {} goes to the trash without its {format} files: {e}", recording.record_id);
             }
         }
@@ -52,19 +42,19 @@ pub fn trash(conn: &mut DbConnection, store: &Store, recording: &Recording, now:
 }
 
 /// Takes a recording out of the trash, its files back where they were; false if it was not in the trash.
-pub fn restore(conn: &mut DbConnection, store: &Store, record_id: &str) -> Result<bool, TrashError> {
+pub fn restore(conn: &mut DbConnection, storage: &Storage, record_id: &str) -> Result<bool, TrashError> {
     let Some(from) = recording_trash::mark_restored(conn, record_id)? else { return Ok(false) };
     if from == "published" {
         for format in Recording::formats(conn, record_id)? {
-            store.move_format(true, &format, record_id).map_err(TrashError::Files)?;
+            storage.move_format(true, &format, record_id).map_err(TrashError::Files)?;
         }
     }
     Ok(true)
 }
 
 /// Purges a trashed recording: its files, then its index entries (the row stays, `deleted`).
-pub fn purge(conn: &mut DbConnection, store: &Store, trashed: &Trashed) -> Result<(), TrashError> {
-    remove_files(store, &trashed.recording.record_id)?;
+pub fn purge(conn: &mut DbConnection, storage: &Storage, trashed: &Trashed) -> Result<(), TrashError> {
+    remove_files(storage, &trashed.recording.record_id)?;
     Recording::mark_deleted(conn, &trashed.recording.record_id)?;
     Ok(())
 }
@@ -86,7 +76,7 @@ pub struct Sweep {
 /// Moves the recordings past their retention to the trash and purges those whose grace period is over, at `now`.
 pub fn sweep(
     conn: &mut DbConnection,
-    store: &Store,
+    storage: &Storage,
     retention: &crate::config::retention::Retention,
     now: i64,
     dry_run: bool,
@@ -99,7 +89,7 @@ pub fn sweep(
             continue;
         }
         for recording in recording_trash::past_retention(conn, &tenant_id, now - days * DAY_MS, BATCH)? {
-            if dry_run || trash(conn, store, &recording, now)? {
+            if dry_run || trash(conn, storage, &recording, now)? {
                 done.trashed.push(recording.record_id);
             }
         }
@@ -111,7 +101,7 @@ pub fn sweep(
             continue;
         }
         if !dry_run {
-            purge(conn, store, &trashed)?;
+            purge(conn, storage, &trashed)?;
         }
         done.purged.push(trashed.recording.record_id);
     }

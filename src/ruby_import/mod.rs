@@ -16,7 +16,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::Config;
 use crate::db::{DbConnection, DbError};
-pub use recordings::Folders;
+use crate::recordings::storage::Storage;
 use ruby_db::RubyDb;
 pub use summary::{Kind, Summary};
 
@@ -41,6 +41,8 @@ pub enum ImportError {
     RubyDatabase(DbError),
     #[error("{0}")]
     Ours(#[from] DbError),
+    #[error("recordings storage: {0}")]
+    Storage(String),
 }
 
 /// Runs the import into `conn`; the summary says what it found and did.
@@ -59,11 +61,8 @@ pub fn run(conn: &mut DbConnection, config: &Config, source: &Source) -> Result<
 
     let callback_rows = ruby.callbacks().map_err(ImportError::RubyDatabase)?;
     let wanted: HashSet<&str> = callback_rows.iter().map(|c| c.meeting_id.as_str()).collect();
-    let folders = Folders {
-        published: config.recording_publish_dir.clone(),
-        unpublished: config.recording_unpublish_dir.clone(),
-    };
-    let recording_tenants = import_recordings(conn, &mut ruby, &folders, &wanted, &mut summary, source.dry_run)?;
+    let storage = Storage::open(config).map_err(ImportError::Storage)?;
+    let recording_tenants = import_recordings(conn, &mut ruby, &storage, &wanted, &mut summary, source.dry_run)?;
     callbacks::import(conn, &callback_rows, &meeting_tenants, &recording_tenants, source.dry_run, &mut summary)?;
     Ok(summary)
 }
@@ -73,7 +72,7 @@ pub fn run(conn: &mut DbConnection, config: &Config, source: &Source) -> Result<
 fn import_recordings(
     conn: &mut DbConnection,
     ruby: &mut RubyDb,
-    folders: &Folders,
+    storage: &Storage,
     wanted: &HashSet<&str>,
     summary: &mut Summary,
     dry_run: bool,
@@ -102,7 +101,7 @@ fn import_recordings(
                 tenants.insert(r.bbb_meeting_id.clone(), r.tenant_id.clone());
             }
         }
-        recordings::import_batch(conn, converted, folders, dry_run, summary)?;
+        recordings::import_batch(conn, converted, storage, dry_run, summary)?;
         progress.inc(read);
     }
     progress.finish_and_clear();

@@ -3,7 +3,6 @@
 //! columns Ruby does not have, such as sizes, stay ours).
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use diesel::prelude::*;
 
@@ -12,6 +11,7 @@ use super::summary::{Kind, Outcome, Summary};
 use crate::db::models::recording::{FormatRow, Recording, ThumbnailRow};
 use crate::db::schema::{playback_formats, recording_metadata, recordings, thumbnails};
 use crate::db::{now_ms, write_transaction, DbConnection, DbError};
+use crate::recordings::storage::Storage;
 
 /// Inserts rows: one multi-row statement on PostgreSQL; on SQLite one cached statement per row (Diesel's own
 /// SQLite batch would open a transaction inside ours), which inside one transaction is as fast.
@@ -39,12 +39,6 @@ pub struct Converted {
     pub formats: Vec<FormatRow>,
     /// Sorted by format, then sequence.
     pub thumbnails: Vec<ThumbnailRow>,
-}
-
-/// Where recording files are, to tell which recordings have none.
-pub struct Folders {
-    pub published: PathBuf,
-    pub unpublished: PathBuf,
 }
 
 /// Converts a batch; records without a record ID or meeting ID are returned as (Ruby ID, reason).
@@ -181,7 +175,7 @@ fn load_ours(conn: &mut DbConnection, ids: &[&str]) -> Result<HashMap<String, Co
 pub fn import_batch(
     conn: &mut DbConnection,
     batch: Vec<Converted>,
-    folders: &Folders,
+    storage: &Storage,
     dry_run: bool,
     summary: &mut Summary,
 ) -> Result<(), DbError> {
@@ -204,7 +198,7 @@ pub fn import_batch(
         }
         if ruby.recording.state != "deleted" {
             for format in &ruby.formats {
-                if !has_files(folders, &ruby.recording.record_id, &format.format) {
+                if !has_files(storage, &ruby.recording.record_id, &format.format) {
                     summary.missing_files.push((ruby.recording.record_id.clone(), format.format.clone()));
                 }
             }
@@ -279,7 +273,7 @@ fn write(conn: &mut DbConnection, new: &[&Converted], changed: &[&Converted]) ->
     Ok(())
 }
 
-/// Whether a format's files are in the published or the unpublished folder.
-fn has_files(folders: &Folders, record_id: &str, format: &str) -> bool {
-    [&folders.published, &folders.unpublished].iter().any(|root| root.join(format).join(record_id).is_dir())
+/// Whether a format's files are in the published or the unpublished tree (a storage that cannot tell: no).
+fn has_files(storage: &Storage, record_id: &str, format: &str) -> bool {
+    [true, false].into_iter().any(|published| storage.has_format(published, format, record_id).unwrap_or(false))
 }

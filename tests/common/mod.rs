@@ -13,6 +13,23 @@ use scalelite::config::Config;
 use scalelite::routes::configure_app;
 use scalelite::secret::Secret;
 
+pub mod files;
+
+/// The recordings' settings of a test rooted at `root`: its folders, and in S3 mode its bucket (created).
+pub fn recordings_env(root: &std::path::Path) -> Vec<(String, String)> {
+    let folder = |name: &str| root.join(name).to_string_lossy().into_owned();
+    let mut env: Vec<(String, String)> =
+        [("spool", "RECORDING_SPOOL_DIR"), ("work", "RECORDING_WORK_DIR"), ("published", "RECORDING_PUBLISH_DIR")]
+            .into_iter()
+            .chain([("unpublished", "RECORDING_UNPUBLISH_DIR")])
+            .map(|(name, key)| (key.to_string(), folder(name)))
+            .collect();
+    if files::s3_mode() {
+        env.extend(files::Files::of(root).env());
+    }
+    env
+}
+
 /// The load-balancer secret of test apps.
 pub const SECRET: &str = "test-loadbalancer-secret";
 
@@ -166,13 +183,12 @@ impl TestAppBuilder {
 
     /// Puts the recording folders (spool, work, published, unpublished) under `root`; the importer scans only
     /// when told (`ImportNow`).
+    /// With `SCALELITE_TEST_STORAGE=s3`, the published and unpublished trees are in the root's bucket instead
+    /// (see [`files`]).
     pub fn recordings(self, root: &std::path::Path) -> TestAppBuilder {
-        let folder = |name: &str| root.join(name).to_string_lossy().into_owned();
-        self.env("RECORDING_SPOOL_DIR", &folder("spool"))
-            .env("RECORDING_WORK_DIR", &folder("work"))
-            .env("RECORDING_PUBLISH_DIR", &folder("published"))
-            .env("RECORDING_UNPUBLISH_DIR", &folder("unpublished"))
-            .env("RECORDING_IMPORT_POLL_INTERVAL", "3600")
+        let env = recordings_env(root);
+        let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        self.envs(&pairs).env("RECORDING_IMPORT_POLL_INTERVAL", "3600")
     }
 
     /// Starts the app: its actors, and its HTTP server on a free loopback port.
@@ -306,6 +322,17 @@ pub async fn send(request: awc::ClientRequest, body: Option<(&str, &str)>) -> Re
     let location = response.headers().get("location").map(|v| v.to_str().unwrap().to_string());
     let body = String::from_utf8(response.body().limit(16 << 20).await.unwrap().to_vec()).unwrap();
     Reply { status, content_type, location, body }
+}
+
+/// A GET of a playback file as a player makes it: a redirect to the bucket's pre-signed URL is followed.
+pub async fn play(client: &awc::Client, url: &str) -> Reply {
+    let reply = send(client.get(url), None).await;
+    match &reply.location {
+        Some(location) if reply.status == 302 && location.starts_with(&files::endpoint()) => {
+            send(client.get(location.as_str()), None).await
+        }
+        _ => reply,
+    }
 }
 
 /// A free TCP port on loopback.
