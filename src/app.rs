@@ -86,9 +86,10 @@ impl Prepared {
             storage: self.storage.clone(),
         };
         let (scheduler_deps, importer_deps, delivery_deps) = (deps.clone(), deps.clone(), deps.clone());
-        let jobs: [(&'static str, _, leader_job::Run); 2] = [
+        let jobs: [(&'static str, _, leader_job::Run); 3] = [
             ("tenant usage", config.limits.usage_sample_interval, leader_job::usage::run),
             ("retention sweep", config.retention.sweep_interval, leader_job::retention::run),
+            ("server load samples", config.dashboard.sample_interval, leader_job::server_load::run),
         ];
         for (name, interval, run) in jobs {
             let job_deps = deps.clone();

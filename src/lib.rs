@@ -10,6 +10,7 @@ pub mod callbacks;
 pub mod cli;
 pub mod config;
 pub mod context;
+pub mod dashboard;
 pub mod db;
 pub mod error;
 pub mod form_params;

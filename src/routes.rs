@@ -1,10 +1,10 @@
 //! The route table of Scalelite, used by `serve` and by the tests alike: the BBB API, the admin API, dial-in
-//! (`/fsapi`), playback, and BBB's `unsupportedRequest` for anything else.
+//! (`/fsapi`), the operator's dashboard, playback, and BBB's `unsupportedRequest` for anything else.
 
 use actix_web::web;
 
 use crate::app::AppState;
-use crate::{admin, api, fsapi, ops, playback};
+use crate::{admin, api, dashboard, fsapi, ops, playback};
 
 /// Every route of Scalelite.
 pub fn configure_app(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
@@ -14,6 +14,7 @@ pub fn configure_app(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .configure(api::configure)
         .configure(admin::api::configure)
         .configure(fsapi::configure)
+        .configure(dashboard::configure)
         .configure(playback::configure)
         .default_service(web::to(api::unsupported_request));
 }

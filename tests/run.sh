@@ -20,10 +20,16 @@ if ! command -v redis-server >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server
 fi
 
+# Debian's Chromium and its WebDriver: the dashboard in a real headless browser (tests/dashboard.rs).
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  echo "tests/run.sh: installing chromium and chromium-driver (apt-get)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+fi
+
 # From PyPI: the BBB client library the suite drives Scalelite with (tests/client_library.rs), the Prometheus
 # text-format parser (tests/metrics.rs), an OpenAPI 3 validator (tests/admin_more.rs) and moto's S3-compatible
-# server (the recordings suite with S3 storage, tests/s3_storage.rs).
-if ! python3 -c 'import bigbluebutton_api_python, jxmlease, prometheus_client, openapi_spec_validator, moto.server' 2>/dev/null; then
+# server (the recordings suite with S3 storage, tests/s3_storage.rs) and Selenium (tests/dashboard.rs).
+if ! python3 -c 'import bigbluebutton_api_python, jxmlease, prometheus_client, openapi_spec_validator, moto.server, selenium' 2>/dev/null; then
   echo "tests/run.sh: installing the BBB client library from PyPI (tests/client/requirements.txt)"
   python3 -m pip install -q -r tests/client/requirements.txt
 fi

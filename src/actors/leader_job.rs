@@ -1,6 +1,7 @@
 //! A job the leading instance runs every so often on a database connection, one run at a time: the tenants'
-//! usage samples ([`usage`]) and the recordings' retention sweep ([`retention`]). A run may say what it did (logged
-//! at info), or fail (logged as a warning); the next run comes at the next interval.
+//! usage samples ([`usage`]), the recordings' retention sweep ([`retention`]) and the servers' load samples
+//! ([`server_load`]). A run may say what it did (logged at info), or fail (logged as a warning); the next run
+//! comes at the next interval.
 
 use std::time::Duration;
 
@@ -79,5 +80,16 @@ pub mod retention {
         let done = trash::sweep(conn, &deps.storage, retention, now, false).map_err(|e| e.to_string())?;
         Ok((!done.trashed.is_empty() || !done.purged.is_empty())
             .then(|| format!("{} recording(s) moved to the trash, {} purged", done.trashed.len(), done.purged.len())))
+    }
+}
+
+/// Each server's load as its last poll left it, sampled for the dashboard's chart (`db::models::server_load`).
+pub mod server_load {
+    use crate::context::Deps;
+    use crate::db::models::server_load;
+    use crate::db::DbConnection;
+
+    pub fn run(conn: &mut DbConnection, _deps: &Deps, now: i64) -> Result<Option<String>, String> {
+        server_load::sample(conn, now).map(|_| None).map_err(|e| format!("not sampled: {e}"))
     }
 }

@@ -1,6 +1,7 @@
 //! The `scalelite` command line: `serve` (the default) and the administration commands of Ruby Scalelite's
 //! rake tasks. Every command loads and validates the configuration first; errors print one line and exit 1.
 
+mod dashboard_user;
 mod import_ruby;
 mod meetings;
 mod migrate_storage;
@@ -59,6 +60,11 @@ enum Command {
     State {
         #[command(subcommand)]
         command: state::StateCommand,
+    },
+    /// The operator dashboard's accounts (/scalelite/dashboard is off until one exists).
+    DashboardUser {
+        #[command(subcommand)]
+        command: dashboard_user::DashboardUserCommand,
     },
     /// The recordings index and the import spool.
     Recordings {
@@ -308,6 +314,7 @@ pub fn main() -> ExitCode {
             meetings::run(&config, command.unwrap_or(meetings::MeetingsCommand::List { server: None }))
         }
         Command::Recordings { command } => recordings::run(&config, command),
+        Command::DashboardUser { command } => dashboard_user::run(&config, command),
         Command::State { command } => state::run(&config, command),
         Command::Tenants { command } => tenants::run(&config, command.unwrap_or(TenantsCommand::List)),
         Command::TenantSettings { command } => {

@@ -12,6 +12,7 @@ use crate::admin::tenants;
 use crate::config::Config;
 use crate::db::models::recording::Recording;
 use crate::recordings::search::{search, Filter};
+use crate::recordings::spool;
 use crate::recordings::storage::Storage;
 use crate::utc::date_time as utc;
 
@@ -169,51 +170,23 @@ pub(super) fn run(config: &Config, command: RecordingsCommand) -> Result<(), Fai
     }
 }
 
-fn tars(folder: &Path) -> std::io::Result<Vec<String>> {
-    let mut names = Vec::new();
-    match std::fs::read_dir(folder) {
-        Ok(entries) => {
-            for entry in entries {
-                let name = entry?.file_name().to_string_lossy().into_owned();
-                if name.ends_with(".tar") {
-                    names.push(name);
-                }
-            }
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e),
-    }
-    names.sort();
-    Ok(names)
-}
-
 fn spool(spool: &Path) -> Result<(), Failure> {
-    let waiting = tars(spool)?;
-    let failed = tars(&spool.join("failed"))?;
+    let waiting = spool::tars(spool)?;
+    let failed = spool::failed(spool)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "waiting: {}", waiting.len())?;
     for name in &waiting {
         writeln!(out, "\t{name}")?;
     }
     writeln!(out, "failed: {}", failed.len())?;
-    for name in &failed {
-        let reason = std::fs::read_to_string(spool.join("failed").join(format!("{name}.reason"))).unwrap_or_default();
-        writeln!(out, "\t{name}: {}", reason.trim())?;
+    for tar in &failed {
+        writeln!(out, "\t{}: {}", tar.name, tar.reason)?;
     }
     Ok(())
 }
 
 fn retry(spool: &Path, file: &str) -> Result<(), Failure> {
-    let name = Path::new(file).file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    if name.is_empty() || !name.ends_with(".tar") {
-        return Err(Failure(format!("'{file}' is not a tar of the spool's failed folder")));
-    }
-    let failed = spool.join("failed").join(name);
-    if !failed.is_file() {
-        return Err(Failure(format!("no failed tar {name} in {}", spool.join("failed").display())));
-    }
-    std::fs::rename(&failed, spool.join(name))?;
-    let _ = std::fs::remove_file(spool.join("failed").join(format!("{name}.reason")));
+    let name = spool::retry(spool, file).map_err(Failure)?;
     println!("OK: {name} is back in the spool");
     Ok(())
 }

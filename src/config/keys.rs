@@ -84,6 +84,8 @@ pub const KEYS: &[Key] = &[
     Key { name: "PROTECTED_RECORDINGS_TIMEOUT", default: "360", meaning: "Minutes a playback cookie lives" },
     Key { name: "RECORDING_X_ACCEL_REDIRECT", default: "false", meaning: "Answer playback file requests with X-Accel-Redirect for nginx instead of serving the files" },
     Key { name: "RECORDING_PLAYER_DIR", default: "/var/bigbluebutton/playback/presentation/2.3", meaning: "The bbb-playback player served at /playback/presentation/2.3/ (if the folder exists)" },
+    Key { name: "DASHBOARD_SESSION_TIMEOUT", default: "28800", meaning: "Seconds a sign-in to the dashboard (/scalelite/dashboard) lasts" },
+    Key { name: "SERVER_LOAD_SAMPLE_INTERVAL", default: "60", meaning: "Seconds between two samples of each server's load for the dashboard's chart (kept a day), by the leading instance" },
     Key { name: "METRICS_TOKEN", default: "", meaning: "If set, /metrics needs the header Authorization: Bearer <this token>" },
     Key { name: "BUILD_NUMBER", default: "", meaning: "Shown as <build> in the API index" },
     Key { name: "DEFAULT_LOCALE", default: "en", meaning: "Language of the pages Scalelite shows" },

@@ -4,6 +4,7 @@
 //! validated once, here: a bad one is a [`ConfigError`] that names the variable and says what it expects, and
 //! the process stops with that one line.
 
+pub mod dashboard;
 pub mod env_file;
 pub mod fsapi;
 pub mod keys;
@@ -71,6 +72,8 @@ pub struct Config {
     pub limits: limits::Limits,
     /// Recordings' retention and trash.
     pub retention: retention::Retention,
+    /// The operator's dashboard.
+    pub dashboard: dashboard::Dashboard,
     pub use_external_voice_bridge: bool,
     pub get_meetings_api_disabled: bool,
     pub get_recordings_api_filtered: bool,
@@ -158,6 +161,7 @@ impl Config {
             fsapi,
             limits: limits::Limits::load(&r)?,
             retention: retention::Retention::load(&r)?,
+            dashboard: dashboard::Dashboard::load(&r)?,
             s3: s3::S3::load(&r)?,
             loadbalancer_secrets,
             default_server_checksum: match r.given("LOADBALANCER_CHECKSUM_ALGORITHM") {

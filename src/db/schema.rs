@@ -243,6 +243,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    dashboard_users (name) {
+        name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    dashboard_sessions (token_hash) {
+        token_hash -> Text,
+        user_name -> Text,
+        csrf -> Text,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    server_load_samples (server_id, sampled_at) {
+        server_id -> Text,
+        sampled_at -> BigInt,
+        load -> Nullable<Double>,
+        users -> Integer,
+        meetings -> Integer,
+    }
+}
+
 diesel::joinable!(recording_metadata -> recordings (record_id));
 diesel::joinable!(playback_formats -> recordings (record_id));
 
@@ -266,4 +294,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     playback_formats,
     thumbnails,
     recording_tokens,
+    dashboard_users,
+    dashboard_sessions,
+    server_load_samples,
 );

@@ -8,6 +8,7 @@ pub mod listing;
 pub mod metadata;
 pub mod migration;
 pub mod search;
+pub mod spool;
 pub mod storage;
 pub mod store;
 pub mod trash;

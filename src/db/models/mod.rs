@@ -2,6 +2,7 @@
 
 pub mod callback;
 pub mod callback_delivery;
+pub mod dashboard_user;
 pub mod meeting;
 pub mod meeting_forecast;
 pub mod meeting_history;
@@ -11,6 +12,7 @@ pub mod recording_counts;
 pub mod recording_trash;
 pub mod server;
 pub mod server_figures;
+pub mod server_load;
 pub mod setting;
 pub mod tenant;
 pub mod tenant_setting;
