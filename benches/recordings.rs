@@ -18,14 +18,11 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{database, free_port, http, signed, wait_for, Proc, SECRET};
+use common::{database, free_port, http, recording_tars, signed, tars_in, wait_for, Proc, SECRET};
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
 use rand::Rng;
 
-const SAMPLE: &str = include_str!("../tests/fixtures/sample-metadata.xml");
-const SAMPLE_ID: &str = "b27af2f930d418879550e09c7548d1cdd0be25cf-1504122319984";
-const SAMPLE_MEETING: &str = "5bd0e35013bc9761d06f01d4bfd9b4ae1c8df289";
 const IMPORTS: usize = 1000;
 const MEETINGS: i64 = 100_000;
 const COURSES: i64 = 1000;
@@ -164,41 +161,6 @@ fn total(body: &str) -> Option<i64> {
     body[start..].split('<').next()?.parse().ok()
 }
 
-/// Small recording tars laid out as `scalelite_post_publish.rb` writes them, in `staging`.
-fn make_tars(staging: &Path) -> Vec<std::path::PathBuf> {
-    std::fs::create_dir_all(staging).unwrap();
-    (0..IMPORTS)
-        .map(|i| {
-            let id = format!("{:040x}-{}", 0xbe9c_u64 * 1_000_003 + i as u64, 1_700_000_000_000u64 + i as u64);
-            let xml = SAMPLE.replace(SAMPLE_ID, &id).replace(SAMPLE_MEETING, "bench-import");
-            let path = staging.join(format!("{id}.tar"));
-            let mut builder = tar::Builder::new(std::fs::File::create(&path).unwrap());
-            let files: [(&str, &[u8]); 3] = [
-                ("metadata.xml", xml.as_bytes()),
-                ("shapes.svg", &[b'x'; 1024]),
-                ("presentation/slide-1.png", &[7u8; 2048]),
-            ];
-            for (name, data) in files {
-                let mut header = tar::Header::new_gnu();
-                header.set_size(data.len() as u64);
-                header.set_mode(0o644);
-                header.set_cksum();
-                builder.append_data(&mut header, format!("presentation/{id}/{name}"), data).unwrap();
-            }
-            builder.finish().unwrap();
-            path
-        })
-        .collect()
-}
-
-fn tars_in(folder: &Path) -> usize {
-    std::fs::read_dir(folder)
-        .map(|entries| {
-            entries.filter_map(Result::ok).filter(|e| e.path().extension().is_some_and(|x| x == "tar")).count()
-        })
-        .unwrap_or(0)
-}
-
 fn bench(backend: &str, n: i64, report: &mut Vec<String>) {
     let db = database(backend);
     eprintln!("{backend}: loading {n} recordings…");
@@ -313,7 +275,7 @@ fn bench(backend: &str, n: i64, report: &mut Vec<String>) {
 
     // Import: every tar appears in the spool at once (renamed from a staging folder on the same disk).
     let staging = db.dir.path().join("staging");
-    let tars = make_tars(&staging);
+    let tars = recording_tars(&staging, IMPORTS, "bench-import");
     let started = Instant::now();
     for tar in &tars {
         std::fs::rename(tar, server.spool.join(tar.file_name().unwrap())).unwrap();

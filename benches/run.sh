@@ -10,9 +10,12 @@
 #   bash benches/run.sh recordings [sqlite|postgres]
 #                                            the recordings index with 1,000,000 recordings (benches/recordings.rs;
 #                                            SCALELITE_BENCH_RECORDINGS=N for another size)
+#   bash benches/run.sh storage              the recordings' storage: local folders against an S3 bucket (moto)
+#                                            (benches/storage.rs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/postgres.sh
+source tests/s3.sh
 if ! command -v wrk >/dev/null 2>&1 || ! command -v redis-server >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk redis-server
 fi
@@ -26,6 +29,10 @@ elif [ "${1:-}" = import-ruby ]; then
   cargo bench --locked --bench import_ruby
 elif [ "${1:-}" = placement ]; then
   cargo bench --locked --bench placement
+elif [ "${1:-}" = storage ]; then
+  python3 -c 'import moto.server' 2>/dev/null || python3 -m pip install -q -r tests/client/requirements.txt
+  start_s3
+  cargo bench --locked --bench storage
 elif [ "${1:-}" = recordings ]; then
   shift
   cargo bench --locked --bench recordings -- "$@"

@@ -3,6 +3,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -165,4 +166,45 @@ pub fn location(method: &str, port: u16, path: &str) -> Option<String> {
         return None;
     }
     head.lines().find_map(|l| l.strip_prefix("location: ").or_else(|| l.strip_prefix("Location: ")).map(String::from))
+}
+
+const SAMPLE: &str = include_str!("../../tests/fixtures/sample-metadata.xml");
+const SAMPLE_ID: &str = "b27af2f930d418879550e09c7548d1cdd0be25cf-1504122319984";
+const SAMPLE_MEETING: &str = "5bd0e35013bc9761d06f01d4bfd9b4ae1c8df289";
+
+/// `n` small recording tars of one meeting, laid out as `scalelite_post_publish.rb` writes them, in `staging`:
+/// a presentation with its `metadata.xml`, `shapes.svg` (1 KiB) and a slide (2 KiB).
+pub fn recording_tars(staging: &Path, n: usize, meeting: &str) -> Vec<PathBuf> {
+    std::fs::create_dir_all(staging).unwrap();
+    (0..n)
+        .map(|i| {
+            let id = format!("{:040x}-{}", 0xbe9c_u64 * 1_000_003 + i as u64, 1_700_000_000_000u64 + i as u64);
+            let xml = SAMPLE.replace(SAMPLE_ID, &id).replace(SAMPLE_MEETING, meeting);
+            let path = staging.join(format!("{id}.tar"));
+            let mut builder = tar::Builder::new(std::fs::File::create(&path).unwrap());
+            let files: [(&str, &[u8]); 3] = [
+                ("metadata.xml", xml.as_bytes()),
+                ("shapes.svg", &[b'x'; 1024]),
+                ("presentation/slide-1.png", &[7u8; 2048]),
+            ];
+            for (name, data) in files {
+                let mut header = tar::Header::new_gnu();
+                header.set_size(data.len() as u64);
+                header.set_mode(0o644);
+                header.set_cksum();
+                builder.append_data(&mut header, format!("presentation/{id}/{name}"), data).unwrap();
+            }
+            builder.finish().unwrap();
+            path
+        })
+        .collect()
+}
+
+/// The tars in a folder.
+pub fn tars_in(folder: &Path) -> usize {
+    std::fs::read_dir(folder)
+        .map(|entries| {
+            entries.filter_map(Result::ok).filter(|e| e.path().extension().is_some_and(|x| x == "tar")).count()
+        })
+        .unwrap_or(0)
 }

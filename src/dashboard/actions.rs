@@ -9,11 +9,10 @@ use serde::Deserialize;
 
 use super::{auth, html, session, without_session, Message};
 use crate::actors::messages::Reload;
-use crate::admin::{meetings, servers};
+use crate::admin::api::{on_db, urgent};
+use crate::admin::servers;
 use crate::app::AppState;
-use crate::bbb::client::BbbClient;
 use crate::db::models::server::ServerState;
-use crate::db::{self, DbConnection};
 use crate::error::AdminError;
 use crate::recordings::spool;
 
@@ -44,13 +43,6 @@ fn message(status: StatusCode, title: &str, text: &str) -> HttpResponse {
 fn back(done: &str) -> HttpResponse {
     let done: String = url::form_urlencoded::byte_serialize(done.as_bytes()).collect();
     HttpResponse::SeeOther().insert_header((header::LOCATION, format!("{}?done={done}", auth::BASE))).finish()
-}
-
-async fn on_db<T: Send + 'static>(
-    state: &AppState,
-    work: impl FnOnce(&mut DbConnection) -> Result<T, AdminError> + Send + 'static,
-) -> Result<T, AdminError> {
-    db::run(&state.pool, work).await
 }
 
 /// `POST /scalelite/dashboard/action`.
@@ -108,12 +100,9 @@ async fn run(state: &AppState, form: &ActionForm) -> Result<String, AdminError> 
     }
     match form.action.as_str() {
         "panic" => {
-            let (server, ended) = on_db(state, move |c| servers::panic(c, &target, false)).await?;
-            state.shared.forget_server(&server.id);
+            let (server, ended) = urgent::panic(state, target, false).await?;
             state.scheduler.do_send(Reload);
-            let client = BbbClient::new(state.config.connect_timeout, state.config.response_timeout);
-            servers::end_meetings(&client, &server, &ended).await;
-            Ok(format!("Server {} is disabled; its {} meeting(s) were ended.", server.id, ended.len()))
+            Ok(format!("Server {} is disabled; its {ended} meeting(s) were ended.", server.id))
         }
         "retry" => {
             let spool_dir = state.config.recording_spool_dir.clone();
@@ -123,14 +112,7 @@ async fn run(state: &AppState, form: &ActionForm) -> Result<String, AdminError> 
         }
         "end" => {
             let tenant = Some(form.tenant.clone()).filter(|t| !t.is_empty() && t != "–");
-            let view = on_db(state, move |c| meetings::find(c, tenant.as_deref(), &target)).await?;
-            let forgotten = view.clone();
-            on_db(state, move |c| meetings::forget(c, &forgotten)).await?;
-            state.shared.forget(&view.meeting.tenant_id, &view.meeting.meeting_id);
-            let client = BbbClient::of_this_thread(state.config.connect_timeout, state.config.response_timeout);
-            let failed = meetings::send_end(&client, &view).await;
-            let what = if failed { "was forgotten; its server did not confirm the end" } else { "was ended" };
-            Ok(format!("Meeting {} {what}.", view.meeting.meeting_id))
+            Ok(format!("{}.", urgent::end_meeting(state, tenant, target).await?))
         }
         other => Err(AdminError::new(StatusCode::BAD_REQUEST, format!("Unknown action {other:?}"))),
     }

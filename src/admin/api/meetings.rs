@@ -45,14 +45,8 @@ pub(super) async fn run(action: MeetingAction, input: Input, state: &AppState) -
         MeetingAction::End => {
             let id = input.id()?;
             let tenant = text(&input.body, "tenant")?;
-            let view = on_db(state, move |c| meetings::find(c, tenant.as_deref(), &id)).await?;
-            let forgotten = view.clone();
-            on_db(state, move |c| meetings::forget(c, &forgotten)).await?;
-            let m = &view.meeting;
-            state.shared.forget(&m.tenant_id, &m.meeting_id);
-            let failed = meetings::send_end(&client(), &view).await;
-            let what = if failed { "was forgotten; its server did not confirm the end" } else { "was ended" };
-            Ok(HttpResponse::Ok().json(json!({ "success": format!("Meeting id={} {what}", m.meeting_id) })))
+            let done = super::urgent::end_meeting(state, tenant, id).await?;
+            Ok(HttpResponse::Ok().json(json!({ "success": done })))
         }
     }
 }

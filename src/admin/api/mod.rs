@@ -13,6 +13,7 @@ pub mod openapi;
 mod servers;
 mod state;
 mod tenants;
+pub mod urgent;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -84,7 +85,7 @@ fn is_json(request: &HttpRequest) -> bool {
 }
 
 /// Runs database work off the async workers.
-async fn on_db<T, F>(state: &AppState, work: F) -> Result<T, AdminError>
+pub(crate) async fn on_db<T, F>(state: &AppState, work: F) -> Result<T, AdminError>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, AdminError> + Send + 'static,
     T: Send + 'static,

@@ -8,7 +8,6 @@ use super::input::{flag, multiplier, text, Input};
 use super::on_db;
 use crate::admin::servers;
 use crate::app::AppState;
-use crate::bbb::client::BbbClient;
 use crate::db::models::server::{Server, ServerState};
 use crate::error::AdminError;
 
@@ -83,10 +82,7 @@ pub(super) async fn run(action: ServerAction, input: Input, state: &AppState) ->
             let id = input.id()?;
             let keep_state = flag(&input.body, "keep_state")? || flag(input.object("server")?, "keep_state")?;
             let shown = id.clone();
-            let (server, meetings) = on_db(state, move |c| servers::panic(c, &id, keep_state)).await?;
-            state.shared.forget_server(&server.id);
-            let client = BbbClient::new(state.config.connect_timeout, state.config.response_timeout);
-            servers::end_meetings(&client, &server, &meetings).await;
+            super::urgent::panic(state, id, keep_state).await?;
             // Ruby's words, whether or not the state was kept.
             Ok(ok(
                 json!({ "success": format!("Server id={shown} has been disabled and the meetings have been destroyed") }),
