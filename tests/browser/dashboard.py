@@ -49,21 +49,32 @@ def sign_in(driver, account):
     WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.ID, "user"))
 
 
+# The page replaces its tables every few seconds, so each table is read in one script, in the page, at once:
+# element by element from here, a row could be swapped out between two reads (a stale element).
 def servers(driver):
-    rows = {}
-    for row in driver.find_elements(By.CSS_SELECTOR, "#servers tbody tr"):
-        rows[row.get_attribute("data-server")] = {
-            "state": row.find_element(By.CSS_SELECTOR, ".state").text,
-            "load": row.find_element(By.CSS_SELECTOR, ".load").text,
-            "meetings": row.find_element(By.CSS_SELECTOR, ".meetings").text,
-            "users": row.find_element(By.CSS_SELECTOR, ".users").text,
+    return driver.execute_script("""
+        const rows = {};
+        for (const row of document.querySelectorAll('#servers tbody tr')) {
+            const cell = (name) => row.querySelector(name).textContent.trim();
+            rows[row.dataset.server] = {state: cell('.state'), load: cell('.load'),
+                                        meetings: cell('.meetings'), users: cell('.users')};
         }
-    return rows
+        return rows;""")
 
 
 def meeting_rows(driver):
-    return {row.get_attribute("data-meeting"): row.find_element(By.CSS_SELECTOR, ".server").text
-            for row in driver.find_elements(By.CSS_SELECTOR, "#meetings tbody tr")}
+    return driver.execute_script("""
+        const rows = {};
+        for (const row of document.querySelectorAll('#meetings tbody tr')) {
+            rows[row.dataset.meeting] = row.querySelector('.server').textContent.trim();
+        }
+        return rows;""")
+
+
+def text_when_shown(driver, by, what):
+    """The text of an element on the page that a click leads to, once that page has loaded."""
+    WebDriverWait(driver, 20).until(lambda d: d.find_elements(by, what))
+    return driver.find_element(by, what).text
 
 
 def main():
@@ -74,7 +85,7 @@ def main():
         driver.find_element(By.ID, "name").send_keys(ARGS["operator"]["name"])
         driver.find_element(By.ID, "password").send_keys("not the password")
         driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-        REPORT["wrong_password"] = driver.find_element(By.ID, "error").text
+        REPORT["wrong_password"] = text_when_shown(driver, By.ID, "error")
 
         sign_in(driver, ARGS["operator"])
         REPORT["servers"] = servers(driver)
@@ -106,7 +117,8 @@ def main():
 
         # Panic asks first.
         driver.find_element(By.CSS_SELECTOR, f"button[value='panic-{target}']").click()
-        REPORT["panic_asks"] = driver.find_element(By.TAG_NAME, "h1").text
+        WebDriverWait(driver, 20).until(lambda d: "/dashboard/action" in d.current_url)
+        REPORT["panic_asks"] = text_when_shown(driver, By.TAG_NAME, "h1")
         driver.get(BASE + "/scalelite/dashboard")
 
         # A viewer may look, not act.
@@ -115,7 +127,7 @@ def main():
         sign_in(driver, ARGS["viewer"])
         other = ARGS["viewer_tries"]
         driver.find_element(By.CSS_SELECTOR, f"button[value='cordon-{other}']").click()
-        REPORT["viewer_refused"] = driver.find_element(By.ID, "message").text
+        REPORT["viewer_refused"] = text_when_shown(driver, By.ID, "message")
         driver.get(BASE + "/scalelite/dashboard")
         REPORT["viewer_sees_state"] = servers(driver)[other]["state"]
 
