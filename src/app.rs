@@ -15,6 +15,7 @@ use crate::db::models::setting;
 use crate::db::url::DatabaseUrl;
 use crate::db::{self, DbError, Pool};
 use crate::pool::Shared;
+use crate::rate_limit::sign_in::{Limits, SignInGuard};
 use crate::rate_limit::Limiter;
 use crate::recordings::storage::Storage;
 use crate::secret::Secret;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub cookie_key: Secret,
     /// This instance's rate limits and checksum back-off.
     pub limiter: Arc<Limiter>,
+    /// The dashboard's sign-in: password checks at once, and names locked after failures.
+    pub sign_ins: SignInGuard,
 }
 
 impl std::ops::Deref for AppState {
@@ -107,7 +110,8 @@ impl Prepared {
         }
         let cookie_key = self.cookie_key;
         let limiter = Arc::new(Limiter::new(config.limits.clone()));
-        AppState { context: deps, scheduler, recordings, deliveries, cookie_key, limiter }
+        let sign_ins = SignInGuard::new(Limits::default());
+        AppState { context: deps, scheduler, recordings, deliveries, cookie_key, limiter, sign_ins }
     }
 }
 

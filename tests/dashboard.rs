@@ -82,14 +82,22 @@ async fn sign_in(app: &TestApp, name: &str, password: &str) -> Reply {
         .await
 }
 
-async fn signed_in(app: &TestApp, name: &str, password: &str) -> Signed {
-    let mut response = app
-        .client
+/// The sign-in's raw answer, headers and all.
+async fn post_sign_in(
+    app: &TestApp,
+    name: &str,
+    password: &str,
+) -> awc::ClientResponse<impl futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>> {
+    app.client
         .post(app.url("/scalelite/dashboard/sign-in"))
         .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
         .send_body(format!("name={name}&password={password}"))
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn signed_in(app: &TestApp, name: &str, password: &str) -> Signed {
+    let mut response = post_sign_in(app, name, password).await;
     assert_eq!(response.status().as_u16(), 303);
     let set = response.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
     assert!(set.contains("; HttpOnly; SameSite=Strict") && set.contains("Path=/scalelite/dashboard"), "{set}");
@@ -182,6 +190,32 @@ async fn signs_in_checks_every_action_and_ends_sessions(backend: Backend) {
 }
 
 on_both_backends!(signs_in_checks_every_action_and_ends_sessions);
+
+/// Guessing: after five failures a name is locked for a while, even to its right password, with `Retry-After`;
+/// other accounts still sign in, and a name that does not exist is locked alike (a lock tells no names).
+async fn guessing_locks_the_name(backend: Backend) {
+    let app = TestApp::new(backend).start().await;
+    add_account(&app, "ops", "operator", OPERATOR_PASSWORD);
+    add_account(&app, "eyes", "viewer", VIEWER_PASSWORD);
+    for name in ["ops", "nobody"] {
+        for _ in 0..5 {
+            assert_eq!(sign_in(&app, name, "guess").await.status, 401, "{name}");
+        }
+    }
+    let mut locked = post_sign_in(&app, "ops", OPERATOR_PASSWORD).await;
+    assert_eq!(locked.status().as_u16(), 429);
+    let retry: u64 = locked.headers().get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
+    assert!((800..=900).contains(&retry), "Retry-After {retry}");
+    let body = String::from_utf8(locked.body().await.unwrap().to_vec()).unwrap();
+    assert!(body.contains("Too many failed sign-ins as this account: try again in 15 min."), "{body}");
+    let nobody = sign_in(&app, "nobody", OPERATOR_PASSWORD).await;
+    assert_eq!(nobody.status, 429, "{}", nobody.body);
+    let eyes = signed_in(&app, "eyes", VIEWER_PASSWORD).await;
+    assert_eq!(get(&app, "/scalelite/dashboard", &eyes.cookie).await.status, 200);
+    app.stop().await;
+}
+
+on_both_backends!(guessing_locks_the_name);
 
 /// The CLI manages the accounts; the password comes from standard input.
 #[test]

@@ -6,6 +6,7 @@
 pub mod actions;
 pub mod auth;
 pub mod chart;
+mod sign_in;
 pub mod view;
 
 use actix_web::http::header;
@@ -38,13 +39,6 @@ struct Live<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "sign_in.html")]
-struct SignIn<'a> {
-    notice: &'a str,
-    error: &'a str,
-}
-
-#[derive(Template)]
 #[template(path = "message.html")]
 pub(crate) struct Message<'a> {
     pub title: &'a str,
@@ -58,9 +52,9 @@ pub(crate) struct Message<'a> {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/scalelite/dashboard", web::get().to(page))
         .route("/scalelite/dashboard/live", web::get().to(live))
-        .route("/scalelite/dashboard/sign-in", web::get().to(sign_in_form))
-        .route("/scalelite/dashboard/sign-in", web::post().to(sign_in))
-        .route("/scalelite/dashboard/sign-out", web::post().to(sign_out))
+        .route("/scalelite/dashboard/sign-in", web::get().to(sign_in::form))
+        .route("/scalelite/dashboard/sign-in", web::post().to(sign_in::sign_in))
+        .route("/scalelite/dashboard/sign-out", web::post().to(sign_in::sign_out))
         .route("/scalelite/dashboard/action", web::post().to(actions::act))
         .route("/scalelite/dashboard/style.css", web::get().to(style))
         .route("/scalelite/dashboard/live.js", web::get().to(script));
@@ -86,7 +80,7 @@ fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
 }
 
-fn unavailable(e: DbError) -> HttpResponse {
+pub(crate) fn unavailable(e: DbError) -> HttpResponse {
     log::warn!("dashboard: {e}");
     HttpResponse::ServiceUnavailable().body("The database is unavailable; try again shortly.\n")
 }
@@ -174,91 +168,6 @@ async fn live(request: HttpRequest, query: web::Query<PageQuery>, state: web::Da
     };
     let live = Live { csrf: &session.csrf, chart_hours: view::CHART_HOURS, overview: &overview };
     html(actix_web::http::StatusCode::OK, live.render())
-}
-
-#[derive(Deserialize)]
-struct SignInQuery {
-    #[serde(default)]
-    expired: String,
-}
-
-/// `GET /scalelite/dashboard/sign-in`.
-async fn sign_in_form(query: web::Query<SignInQuery>, state: web::Data<AppState>) -> HttpResponse {
-    match db::run(&state.pool, DashboardUser::any).await {
-        Ok(true) => {}
-        Ok(false) => return without_session(NoSession::Off),
-        Err(e) => return unavailable(e),
-    }
-    let notice = if query.expired.is_empty() { "" } else { "Your session has ended: sign in again." };
-    html(actix_web::http::StatusCode::OK, SignIn { notice, error: "" }.render())
-}
-
-#[derive(Deserialize)]
-struct Credentials {
-    name: String,
-    password: String,
-}
-
-/// `POST /scalelite/dashboard/sign-in`: a session for a good password (argon2 runs on a blocking thread).
-async fn sign_in(request: HttpRequest, form: web::Form<Credentials>, state: web::Data<AppState>) -> HttpResponse {
-    let Credentials { name, password } = form.into_inner();
-    let lifetime = state.config.dashboard.session_timeout;
-    let (token, csrf) = (auth::new_token(), auth::new_token());
-    let (who, session_token) = (name.clone(), token.clone());
-    let signed_in = db::run(&state.pool, move |conn| -> Result<Option<bool>, DbError> {
-        if !DashboardUser::any(conn)? {
-            return Ok(None);
-        }
-        let user = DashboardUser::find(conn, &name)?;
-        if !auth::verify_password(user.as_ref().map(|u| u.password_hash.as_str()), &password) {
-            return Ok(Some(false));
-        }
-        Session::start(conn, &name, &session_token, &csrf, lifetime.as_millis() as i64)?;
-        Ok(Some(true))
-    })
-    .await;
-    match signed_in {
-        Ok(None) => without_session(NoSession::Off),
-        Ok(Some(false)) => {
-            log::warn!("dashboard: a sign-in as {who:?} was refused");
-            let page = SignIn { notice: "", error: "That account and password do not match." };
-            html(actix_web::http::StatusCode::UNAUTHORIZED, page.render())
-        }
-        Ok(Some(true)) => {
-            log::info!("dashboard: {who} signed in");
-            let cookie = auth::cookie(&token, auth::over_tls(&request), lifetime.as_secs());
-            HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, auth::BASE))
-                .insert_header((header::SET_COOKIE, cookie))
-                .finish()
-        }
-        Err(e) => unavailable(e),
-    }
-}
-
-/// `POST /scalelite/dashboard/sign-out`: ends the session (with its CSRF token) and clears the cookie.
-async fn sign_out(
-    request: HttpRequest,
-    form: web::Form<actions::CsrfOnly>,
-    state: web::Data<AppState>,
-) -> HttpResponse {
-    let session = match session(&request, &state).await {
-        Ok(session) => session,
-        Err(why) => return without_session(why),
-    };
-    if !auth::same_token(&form.csrf, &session.csrf) {
-        return HttpResponse::Forbidden().body("This form has expired; reload the page.\n");
-    }
-    if let Some(token) = auth::token_of(&request) {
-        if let Err(e) = db::run(&state.pool, move |conn| Session::end(conn, &token)).await {
-            return unavailable(e);
-        }
-    }
-    log::info!("dashboard: {} signed out", session.user);
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/scalelite/dashboard/sign-in"))
-        .insert_header((header::SET_COOKIE, auth::cookie("", auth::over_tls(&request), 0)))
-        .finish()
 }
 
 async fn style() -> HttpResponse {

@@ -5,6 +5,7 @@
 
 pub mod backoff;
 pub mod bucket;
+pub mod sign_in;
 
 use std::collections::HashMap;
 use std::hash::Hash;
