@@ -12,6 +12,7 @@
 #                                            SCALELITE_BENCH_RECORDINGS=N for another size)
 #   bash benches/run.sh storage              the recordings' storage: local folders against an S3 bucket (moto)
 #                                            (benches/storage.rs)
+#   bash benches/run.sh sign-in              the API during a flood of dashboard sign-ins (benches/sign_in_flood.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/postgres.sh
@@ -33,6 +34,9 @@ elif [ "${1:-}" = storage ]; then
   python3 -c 'import moto.server' 2>/dev/null || python3 -m pip install -q -r tests/client/requirements.txt
   start_s3
   cargo bench --locked --bench storage
+elif [ "${1:-}" = sign-in ]; then
+  cargo build --release --locked --bin scalelite
+  bash benches/sign_in_flood.sh
 elif [ "${1:-}" = recordings ]; then
   shift
   cargo bench --locked --bench recordings -- "$@"
