@@ -1,13 +1,16 @@
 //! Recordings in an S3-compatible bucket (issue 14, point 1), against moto's server started by tests/run.sh: an
 //! import uploads every file under Ruby Scalelite's keys with its content type; playback redirects to a
 //! pre-signed URL that a fetch follows, or proxies with byte ranges; a bucket that cannot be reached gives clear
-//! errors and loses nothing; `recordings migrate-storage` copies a local library, goes on after an interruption
+//! errors and loses nothing, and a stalled one holds no database connection; `recordings migrate-storage` copies a local library, goes on after an interruption
 //! and verifies. The rest of the recordings suite runs against the bucket too (SCALELITE_TEST_STORAGE=s3).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
+use std::net::{TcpListener, TcpStream};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use common::files::{s3_env, Files};
 use common::{cli_with, fails, ok, play, send, Backend, TestApp, TestDb};
@@ -120,6 +123,18 @@ async fn proxies_files_with_byte_ranges(backend: Backend) {
     app.stop().await;
 }
 
+/// The sample recording in the index alone, as if its files were in the bucket.
+fn index_without_files(app: &TestApp) {
+    let meta = scalelite::recordings::metadata::parse(SAMPLE).unwrap();
+    let options = scalelite::recordings::importer::ImportOptions {
+        tenant_id: "",
+        meeting_id: &meta.meeting_id.clone(),
+        import_unpublished: false,
+        protected: false,
+    };
+    scalelite::recordings::importer::index(&mut common::connect(&app.db), &meta, &options).unwrap();
+}
+
 /// A bucket that cannot be reached: clear errors (never a 500), and the tar stays in the spool for the next scan.
 async fn an_unreachable_bucket_loses_nothing(backend: Backend) {
     let root = tempfile::tempdir().unwrap();
@@ -138,14 +153,7 @@ async fn an_unreachable_bucket_loses_nothing(backend: Backend) {
     let listed = app.bbb("getRecordings", &[("recordID", ID)]).await;
     assert_eq!(listed.xml("messageKey").as_deref(), Some("noRecordings"), "not indexed without its files");
 
-    let meta = scalelite::recordings::metadata::parse(SAMPLE).unwrap();
-    let options = scalelite::recordings::importer::ImportOptions {
-        tenant_id: "",
-        meeting_id: &meta.meeting_id.clone(),
-        import_unpublished: false,
-        protected: false,
-    };
-    scalelite::recordings::importer::index(&mut common::connect(&app.db), &meta, &options).unwrap();
+    index_without_files(&app);
     let played = send(app.client.get(app.url(&format!("/presentation/{ID}/metadata.xml"))), None).await;
     assert_eq!(played.status, 502, "{}", played.body);
     let publish = app.bbb("publishRecordings", &[("recordID", ID), ("publish", "false")]).await;
@@ -157,10 +165,88 @@ async fn an_unreachable_bucket_loses_nothing(backend: Backend) {
     app.stop().await;
 }
 
+/// A bucket endpoint that accepts connections and answers nothing; released, it closes them, and any later one at
+/// once, until it is told to stall again.
+struct StalledBucket {
+    url: String,
+    held: Arc<Mutex<Vec<TcpStream>>>,
+    released: Arc<AtomicBool>,
+}
+
+impl StalledBucket {
+    fn start() -> StalledBucket {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (held, released) = (Arc::new(Mutex::new(Vec::new())), Arc::new(AtomicBool::new(false)));
+        let (keep, gone) = (held.clone(), released.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                if !gone.load(Ordering::SeqCst) {
+                    keep.lock().unwrap().push(stream);
+                }
+            }
+        });
+        StalledBucket { url, held, released }
+    }
+
+    async fn wait_for_a_request(&self) {
+        for _ in 0..1000 {
+            if !self.held.lock().unwrap().is_empty() {
+                return;
+            }
+            actix_rt::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("no request reached the bucket");
+    }
+
+    /// Holds the connections from now on.
+    fn stall(&self) {
+        self.released.store(false, Ordering::SeqCst);
+    }
+
+    fn release(&self) {
+        self.released.store(true, Ordering::SeqCst);
+        self.held.lock().unwrap().clear();
+    }
+}
+
+/// A publish or a delete waiting on a stalled bucket holds no database connection: with a pool of one,
+/// getRecordings still answers meanwhile; released, the call fails cleanly and the index is unchanged.
+async fn a_stalled_bucket_keeps_no_database_connection(backend: Backend) {
+    let root = tempfile::tempdir().unwrap();
+    let bucket = StalledBucket::start();
+    let mut env = s3_env("stalled-bucket");
+    env.retain(|(k, _)| k != "S3_ENDPOINT");
+    env.extend([("S3_ENDPOINT".into(), bucket.url.clone()), ("DB_POOL_SIZE".into(), "1".into())]);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let app = TestApp::new(backend).recordings(root.path()).envs(&env).start().await;
+    index_without_files(&app);
+
+    let unpublish = [("recordID", ID), ("publish", "false")];
+    for (call, params) in [("publishRecordings", &unpublish[..]), ("deleteRecordings", &unpublish[..1])] {
+        bucket.stall();
+        let changing = app.bbb(call, params);
+        let meanwhile = async {
+            bucket.wait_for_a_request().await;
+            let listed = app.bbb("getRecordings", &[("recordID", ID)]).await;
+            bucket.release();
+            listed
+        };
+        let (changed, listed) = futures_util::future::join(changing, meanwhile).await;
+        assert!(listed.body.contains("<returncode>SUCCESS</returncode>"), "{call}: {}", listed.body);
+        assert!(listed.body.contains("<state>published</state>"), "{call}: {}", listed.body);
+        assert_eq!(changed.xml("messageKey").as_deref(), Some("internalError"), "{call}: {}", changed.body);
+    }
+    let kept = app.bbb("getRecordings", &[("recordID", ID)]).await;
+    assert!(kept.body.contains("<state>published</state>"), "the index is unchanged: {}", kept.body);
+    app.stop().await;
+}
+
 on_both_backends!(
     imports_to_the_bucket_and_plays_through_pre_signed_urls,
     proxies_files_with_byte_ranges,
-    an_unreachable_bucket_loses_nothing
+    an_unreachable_bucket_loses_nothing,
+    a_stalled_bucket_keeps_no_database_connection
 );
 
 /// `recordings migrate-storage`: a local library (a file large enough for a multipart upload among them) copied,

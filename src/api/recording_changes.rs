@@ -7,11 +7,10 @@ use crate::api::request::ApiCall;
 use crate::app::AppState;
 use crate::bbb::xml;
 use crate::db::models::recording::Recording;
-use crate::db::models::recording_trash::TRASHED;
+use crate::db::models::recording_trash::{self, TRASHED};
 use crate::db::{self, DbConnection, DbError};
 use crate::error::BbbError;
-use crate::recordings::storage::Storage;
-use crate::recordings::trash::{self, TrashError};
+use crate::recordings::trash;
 
 fn record_ids(call: &ApiCall) -> Result<Vec<String>, BbbError> {
     let mut ids: Vec<String> = call
@@ -30,20 +29,34 @@ fn not_found() -> BbbError {
     BbbError::new("notFound", "We could not find recordings")
 }
 
-/// What went wrong while changing recordings.
-enum Failure {
-    NotFound,
-    Db(DbError),
-    Files(String),
+/// A recording to change and its formats, read before any file is touched.
+struct Target {
+    recording: Recording,
+    formats: Vec<String>,
 }
 
-impl From<DbError> for Failure {
-    fn from(e: DbError) -> Self {
-        Failure::Db(e)
-    }
+/// Runs `change` on each target's files on a blocking thread that holds no database connection (a slow bucket
+/// must not keep the pool's connections), stopping at the first failure: the targets done, and the failure.
+async fn change_files<F>(targets: Vec<Target>, change: F) -> Result<(Vec<Target>, Option<String>), BbbError>
+where
+    F: Fn(&Target) -> Result<(), String> + Send + 'static,
+{
+    let done = db::blocking(move || {
+        let mut done = Vec::with_capacity(targets.len());
+        for target in targets {
+            if let Err(e) = change(&target) {
+                return Ok((done, Some(e)));
+            }
+            done.push(target);
+        }
+        Ok((done, None))
+    })
+    .await?;
+    Ok(done)
 }
 
-/// `publishRecordings` (GET): moves the folders between the published and unpublished trees.
+/// `publishRecordings` (GET): moves the folders between the published and unpublished trees, then marks the
+/// recordings moved (a move cut off is finished by the next call: a format's objects are copied, then deleted).
 pub async fn publish(state: web::Data<AppState>, call: ApiCall) -> Result<HttpResponse, BbbError> {
     let ids = record_ids(&call)?;
     let publish = call
@@ -51,45 +64,36 @@ pub async fn publish(state: web::Data<AppState>, call: ApiCall) -> Result<HttpRe
         .map(|p| p.eq_ignore_ascii_case("true"))
         .ok_or_else(|| BbbError::new("missingParamPublish", "You must specify a publish value true or false."))?;
     let tenant = call.tenant_id().to_string();
+    let targets = db::run(&state.pool, move |conn| -> Result<Option<Vec<Target>>, DbError> {
+        let found: Vec<Recording> = Recording::find_many(conn, &tenant, &ids)?
+            .into_iter()
+            .filter(|r| matches!(r.state.as_str(), "published" | "unpublished"))
+            .collect();
+        if found.is_empty() {
+            return Ok(None);
+        }
+        let to_move = found.into_iter().filter(|r| r.published != publish);
+        let targets =
+            to_move.map(|recording| Ok(Target { formats: Recording::formats(conn, &recording.record_id)?, recording }));
+        Ok(Some(targets.collect::<Result<_, DbError>>()?))
+    })
+    .await?
+    .ok_or_else(not_found)?;
     let storage = state.storage.clone();
-    let done = db::run(&state.pool, move |conn| -> Result<Result<(), Failure>, DbError> {
-        Ok(publish_all(conn, &tenant, &ids, publish, &storage))
+    let (moved, failure) = change_files(targets, move |target| {
+        let id = &target.recording.record_id;
+        target.formats.iter().try_for_each(|format| storage.move_format(publish, format, id).map(|_| ()))
     })
     .await?;
-    match done {
-        Ok(()) => Ok(xml::response(format!(
-            "<response><returncode>SUCCESS</returncode><published>{publish}</published></response>"
-        ))),
-        Err(Failure::NotFound) => Err(not_found()),
-        Err(Failure::Db(e)) => Err(e.into()),
-        Err(Failure::Files(e)) => {
-            log::error!("publishing recordings failed: {e}");
-            Err(BbbError::internal("Unable to publish/unpublish recording."))
-        }
+    db::run(&state.pool, move |conn| {
+        moved.iter().try_for_each(|t| Recording::set_published(conn, &t.recording.record_id, publish))
+    })
+    .await?;
+    if let Some(e) = failure {
+        log::error!("publishing recordings failed: {e}");
+        return Err(BbbError::internal("Unable to publish/unpublish recording."));
     }
-}
-
-fn publish_all(
-    conn: &mut DbConnection,
-    tenant: &str,
-    ids: &[String],
-    publish: bool,
-    storage: &Storage,
-) -> Result<(), Failure> {
-    let found: Vec<Recording> = Recording::find_many(conn, tenant, ids)?
-        .into_iter()
-        .filter(|r| matches!(r.state.as_str(), "published" | "unpublished"))
-        .collect();
-    if found.is_empty() {
-        return Err(Failure::NotFound);
-    }
-    for recording in found.iter().filter(|r| r.published != publish) {
-        for format in Recording::formats(conn, &recording.record_id)? {
-            storage.move_format(publish, &format, &recording.record_id).map_err(Failure::Files)?;
-        }
-        Recording::set_published(conn, &recording.record_id, publish)?;
-    }
-    Ok(())
+    Ok(xml::response(format!("<response><returncode>SUCCESS</returncode><published>{publish}</published></response>")))
 }
 
 /// `updateRecordings`: `meta_*` set (or removed when blank) and `protect` on every listed recording.
@@ -124,42 +128,54 @@ pub async fn update(state: web::Data<AppState>, call: ApiCall) -> Result<HttpRes
 }
 
 /// `deleteRecordings` (GET): files removed from both trees; the row kept with state `deleted`. With
-/// `RECORDING_DELETE_TO_TRASH`, the recordings go to the trash instead (`recordings::trash`).
+/// `RECORDING_DELETE_TO_TRASH`, the recordings go to the trash instead (`recordings::trash`). Files first (holding
+/// no database connection), then the index, for the recordings whose files were dealt with.
 pub async fn delete(state: web::Data<AppState>, call: ApiCall) -> Result<HttpResponse, BbbError> {
     let ids = record_ids(&call)?;
     let tenant = call.tenant_id().to_string();
-    let storage = state.storage.clone();
     let to_trash = state.config.retention.delete_to_trash;
-    let done = db::run(&state.pool, move |conn| -> Result<Result<(), Failure>, DbError> {
+    let targets = db::run(&state.pool, move |conn| -> Result<Vec<Target>, DbError> {
         let found = Recording::find_many(conn, &tenant, &ids)?;
-        if found.is_empty() {
-            return Ok(Err(Failure::NotFound));
-        }
-        for recording in found {
-            let outcome = if to_trash && recording.state != TRASHED {
-                trash::trash(conn, &storage, &recording, db::now_ms()).map(|_| ())
+        let formats = |conn: &mut DbConnection, r: &Recording| {
+            let hidden = to_trash && r.state != TRASHED && r.published;
+            if hidden {
+                Recording::formats(conn, &r.record_id)
             } else {
-                trash::remove_files(&storage, &recording.record_id)
-                    .and_then(|()| Ok(Recording::mark_deleted(conn, &recording.record_id)?))
-            };
-            match outcome {
-                Ok(()) => {}
-                Err(TrashError::Db(e)) => return Err(e),
-                Err(TrashError::Files(e)) => return Ok(Err(Failure::Files(e))),
+                Ok(Vec::new())
             }
-        }
-        Ok(Ok(()))
+        };
+        found.into_iter().map(|recording| Ok(Target { formats: formats(conn, &recording)?, recording })).collect()
     })
     .await?;
-    match done {
-        Ok(()) => {
-            Ok(xml::response("<response><returncode>SUCCESS</returncode><deleted>true</deleted></response>".into()))
-        }
-        Err(Failure::NotFound) => Err(not_found()),
-        Err(Failure::Db(e)) => Err(e.into()),
-        Err(Failure::Files(e)) => {
-            log::error!("deleting recordings failed: {e}");
-            Err(BbbError::internal("Unable to delete recording."))
-        }
+    if targets.is_empty() {
+        return Err(not_found());
     }
+    let storage = state.storage.clone();
+    let (done, failure) = change_files(targets, move |target| {
+        let recording = &target.recording;
+        if to_trash && recording.state != TRASHED {
+            trash::hide_files(&storage, &recording.record_id, &target.formats);
+            Ok(())
+        } else {
+            storage.remove_record(&recording.record_id)
+        }
+    })
+    .await?;
+    let now = db::now_ms();
+    db::run(&state.pool, move |conn| -> Result<(), DbError> {
+        for Target { recording, .. } in &done {
+            if to_trash && recording.state != TRASHED {
+                recording_trash::mark_trashed(conn, &recording.record_id, now)?;
+            } else {
+                Recording::mark_deleted(conn, &recording.record_id)?;
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    if let Some(e) = failure {
+        log::error!("deleting recordings failed: {e}");
+        return Err(BbbError::internal("Unable to delete recording."));
+    }
+    Ok(xml::response("<response><returncode>SUCCESS</returncode><deleted>true</deleted></response>".into()))
 }

@@ -32,13 +32,19 @@ pub fn remove_files(storage: &Storage, record_id: &str) -> Result<(), TrashError
 /// Moves a published or unpublished recording to the trash; false if it is neither.
 pub fn trash(conn: &mut DbConnection, storage: &Storage, recording: &Recording, now: i64) -> Result<bool, TrashError> {
     if recording.published {
-        for format in Recording::formats(conn, &recording.record_id)? {
-            if let Err(e) = storage.move_format(false, &format, &recording.record_id) {
-                log::warn!("recording {} goes to the trash without its {format} files: {e}", recording.record_id);
-            }
-        }
+        hide_files(storage, &recording.record_id, &Recording::formats(conn, &recording.record_id)?);
     }
     Ok(recording_trash::mark_trashed(conn, &recording.record_id, now)?)
+}
+
+/// The files' part of [`trash`] for a published recording: its formats moved to the unpublished tree, so that
+/// nothing plays them (a format that cannot be moved is logged; the recording goes to the trash all the same).
+pub fn hide_files(storage: &Storage, record_id: &str, formats: &[String]) {
+    for format in formats {
+        if let Err(e) = storage.move_format(false, format, record_id) {
+            log::warn!("recording {record_id} goes to the trash without its {format} files: {e}");
+        }
+    }
 }
 
 /// Takes a recording out of the trash, its files back where they were; false if it was not in the trash.
