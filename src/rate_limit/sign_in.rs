@@ -77,9 +77,13 @@ impl SignInGuard {
         if let Some(left) = self.locked_for(name, now) {
             return Err(Refusal::Locked(left));
         }
-        match tokio::time::timeout(self.limits.wait, self.checks.acquire()).await {
-            Ok(Ok(permit)) => Ok(permit),
-            _ => Err(Refusal::Busy),
+        let Ok(Ok(permit)) = tokio::time::timeout(self.limits.wait, self.checks.acquire()).await else {
+            return Err(Refusal::Busy);
+        };
+        // Again after the wait: guesses queued together must not slip past a lock that their forerunners made.
+        match self.locked_for(name, Instant::now().max(now)) {
+            Some(left) => Err(Refusal::Locked(left)),
+            None => Ok(permit),
         }
     }
 
@@ -168,6 +172,23 @@ mod tests {
         assert_eq!(guard.admit("b", now).await.err(), Some(Refusal::Busy));
         drop(first);
         assert!(guard.admit("b", now).await.is_ok(), "its turn once the first is done");
+    }
+
+    #[actix_rt::test]
+    async fn guesses_queued_together_stop_at_the_lock() {
+        let guard = SignInGuard::new(Limits { wait: Duration::from_secs(5), ..limits() });
+        let now = Instant::now();
+        let first = guard.admit("ops", now).await;
+        assert!(first.is_ok());
+        let queued = guard.admit("ops", now);
+        let meanwhile = async {
+            for _ in 0..3 {
+                guard.failed("ops", now);
+            }
+            drop(first);
+        };
+        let (queued, ()) = futures_util::future::join(queued, meanwhile).await;
+        assert!(matches!(queued, Err(Refusal::Locked(_))), "the lock made while it waited holds");
     }
 
     #[actix_rt::test]
