@@ -41,7 +41,7 @@ async fn change_files<F>(targets: Vec<Target>, change: F) -> Result<(Vec<Target>
 where
     F: Fn(&Target) -> Result<(), String> + Send + 'static,
 {
-    let done = db::blocking(move || {
+    Ok(db::blocking(move || {
         let mut done = Vec::with_capacity(targets.len());
         for target in targets {
             if let Err(e) = change(&target) {
@@ -51,8 +51,7 @@ where
         }
         Ok((done, None))
     })
-    .await?;
-    Ok(done)
+    .await?)
 }
 
 /// `publishRecordings` (GET): moves the folders between the published and unpublished trees, then marks the
@@ -134,11 +133,12 @@ pub async fn delete(state: web::Data<AppState>, call: ApiCall) -> Result<HttpRes
     let ids = record_ids(&call)?;
     let tenant = call.tenant_id().to_string();
     let to_trash = state.config.retention.delete_to_trash;
+    // Asked once by each of the three steps below: they must agree on every recording.
+    let goes_to_trash = move |r: &Recording| to_trash && r.state != TRASHED;
     let targets = db::run(&state.pool, move |conn| -> Result<Vec<Target>, DbError> {
         let found = Recording::find_many(conn, &tenant, &ids)?;
         let formats = |conn: &mut DbConnection, r: &Recording| {
-            let hidden = to_trash && r.state != TRASHED && r.published;
-            if hidden {
+            if goes_to_trash(r) && r.published {
                 Recording::formats(conn, &r.record_id)
             } else {
                 Ok(Vec::new())
@@ -153,7 +153,7 @@ pub async fn delete(state: web::Data<AppState>, call: ApiCall) -> Result<HttpRes
     let storage = state.storage.clone();
     let (done, failure) = change_files(targets, move |target| {
         let recording = &target.recording;
-        if to_trash && recording.state != TRASHED {
+        if goes_to_trash(recording) {
             trash::hide_files(&storage, &recording.record_id, &target.formats);
             Ok(())
         } else {
@@ -164,7 +164,7 @@ pub async fn delete(state: web::Data<AppState>, call: ApiCall) -> Result<HttpRes
     let now = db::now_ms();
     db::run(&state.pool, move |conn| -> Result<(), DbError> {
         for Target { recording, .. } in &done {
-            if to_trash && recording.state != TRASHED {
+            if goes_to_trash(recording) {
                 recording_trash::mark_trashed(conn, &recording.record_id, now)?;
             } else {
                 Recording::mark_deleted(conn, &recording.record_id)?;
