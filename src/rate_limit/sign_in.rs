@@ -98,14 +98,14 @@ impl SignInGuard {
     /// Counts a failed sign-in of `name`.
     pub fn failed(&self, name: &str, now: Instant) {
         let Ok(mut failures) = self.failures.lock() else { return };
-        let window = self.limits.window;
+        let (window, name) = (self.limits.window, key(name));
         if failures.len() >= self.limits.names {
             failures.retain(|_, f| now.duration_since(f.first) < window);
         }
-        if failures.len() >= self.limits.names && !failures.contains_key(&key(name)) {
+        if failures.len() >= self.limits.names && !failures.contains_key(&name) {
             return;
         }
-        let entry = failures.entry(key(name)).or_insert(Failures { count: 0, first: now });
+        let entry = failures.entry(name).or_insert(Failures { count: 0, first: now });
         if now.duration_since(entry.first) >= window {
             *entry = Failures { count: 0, first: now };
         }
