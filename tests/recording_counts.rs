@@ -274,7 +274,7 @@ fn kept_counts_are_exact_while_recordings_change() {
         .collect();
     let states = ["published".to_string(), "unpublished".to_string()];
     for _ in 0..100 {
-        diesel::delete(recording_value_counts::table).execute(&mut conn).unwrap();
+        forget_kept(&mut conn);
         for value in ["true", "false"] {
             recording_counts::keep(&mut conn, "", "gl-listed", &[value.to_string()], &states).unwrap();
         }
@@ -283,6 +283,64 @@ fn kept_counts_are_exact_while_recordings_change() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for writer in writers {
         writer.join().unwrap();
+    }
+    assert_eq!(check_kept(&mut conn), 4);
+}
+
+/// Drops every kept count as Scalelite changes them: under the counts' exclusive advisory lock.
+fn forget_kept(conn: &mut DbConnection) {
+    conn.transaction(|conn| {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(7307001)").execute(conn)?;
+        diesel::delete(recording_value_counts::table).execute(conn)
+    })
+    .unwrap();
+}
+
+/// PostgreSQL: recordings whose values move in opposite directions at once (one true → false while another goes
+/// false → true, one published while another is unpublished) change the same count rows; each statement's
+/// triggers lock them in one order, so statements run on their own, not tried again, never deadlock.
+#[test]
+fn opposite_changes_do_not_deadlock() {
+    let db = TestDb::new(Backend::Postgres);
+    let mut conn = connect(&db);
+    scalelite::db::migrate(&mut conn).unwrap();
+    let mut rng = StdRng::seed_from_u64(12);
+    for i in 0..40 {
+        new_recording(&mut conn, &mut rng, i);
+    }
+    let states = ["published".to_string(), "unpublished".to_string()];
+    for value in ["true", "false"] {
+        recording_counts::keep(&mut conn, "", "gl-listed", &[value.to_string()], &states).unwrap();
+    }
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+    let workers: Vec<_> = (0..4u64)
+        .map(|w| {
+            let (mut conn, barrier) = (connect(&db), barrier.clone());
+            std::thread::spawn(move || {
+                let mut rng = StdRng::seed_from_u64(w);
+                barrier.wait();
+                for _ in 0..400 {
+                    let id = format!("rec-{:04}", 2 * rng.random_range(0..20)); // tenant ""
+                    let flip = rng.random_bool(0.5);
+                    if rng.random_bool(0.5) {
+                        let value = if flip { "true" } else { "false" };
+                        diesel::update(recording_metadata::table.find((&id, "gl-listed")))
+                            .set(recording_metadata::value.eq(value))
+                            .execute(&mut conn)
+                            .unwrap();
+                    } else {
+                        let state = if flip { "published" } else { "unpublished" };
+                        diesel::update(recordings::table.find(&id))
+                            .set((recordings::state.eq(state), recordings::published.eq(flip)))
+                            .execute(&mut conn)
+                            .unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().unwrap();
     }
     assert_eq!(check_kept(&mut conn), 4);
 }

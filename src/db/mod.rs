@@ -9,6 +9,7 @@ pub mod leader;
 pub mod models;
 pub mod schema;
 pub mod single_instance;
+mod transaction;
 pub mod url;
 
 use diesel::connection::SimpleConnection;
@@ -16,6 +17,7 @@ use diesel::r2d2::{self, R2D2Connection};
 use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+pub use self::transaction::write_transaction;
 use self::url::DatabaseUrl;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -217,32 +219,6 @@ where
     })
     .await
     .map_err(|_| E::from(DbError::Cancelled))?
-}
-
-/// Runs `work` in a write transaction. On SQLite it begins `IMMEDIATE`, taking the write lock first (with the
-/// busy timeout), because a transaction that reads first fails at once when another writer went first. `work`
-/// must not open transactions of its own.
-pub fn write_transaction<T, F>(conn: &mut DbConnection, work: F) -> Result<T, DbError>
-where
-    F: FnOnce(&mut DbConnection) -> Result<T, DbError>,
-{
-    if matches!(conn, DbConnection::Postgres(_)) {
-        return conn.transaction(work);
-    }
-    conn.batch_execute("BEGIN IMMEDIATE")?;
-    match work(conn) {
-        Ok(value) => {
-            if let Err(e) = conn.batch_execute("COMMIT") {
-                let _ = conn.batch_execute("ROLLBACK");
-                return Err(e.into());
-            }
-            Ok(value)
-        }
-        Err(e) => {
-            let _ = conn.batch_execute("ROLLBACK");
-            Err(e)
-        }
-    }
 }
 
 /// Milliseconds since the Unix epoch, the time type of every table.

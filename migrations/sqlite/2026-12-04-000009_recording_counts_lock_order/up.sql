@@ -1,0 +1,2 @@
+-- Nothing on SQLite: its writers take the database's one write lock in turn (BEGIN IMMEDIATE), so its count
+-- triggers cannot deadlock. PostgreSQL's migration of this name locks the count rows in order.
