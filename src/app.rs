@@ -32,7 +32,7 @@ pub struct AppState {
     pub cookie_key: Secret,
     /// This instance's rate limits and checksum back-off.
     pub limiter: Arc<Limiter>,
-    /// The dashboard's sign-in: password checks at once, and names locked after failures.
+    /// The dashboard's sign-in: password checks at once, and when a name's failures (in the database) lock it.
     pub sign_ins: SignInGuard,
 }
 

@@ -217,6 +217,44 @@ async fn guessing_locks_the_name(backend: Backend) {
 
 on_both_backends!(guessing_locks_the_name);
 
+/// Guesses sent together stop at the lock their forerunners made: of twelve at once, at most the failures allowed
+/// plus the checks that run at once, less one, are checked (401); the rest are refused (429).
+async fn guesses_sent_together_stop_at_the_lock(backend: Backend) {
+    let app = TestApp::new(backend).start().await;
+    add_account(&app, "ops", "operator", OPERATOR_PASSWORD);
+    let guesses = (0..12).map(|_| sign_in(&app, "ops", "guess"));
+    let statuses: Vec<u16> = futures_util::future::join_all(guesses).await.iter().map(|r| r.status).collect();
+    let at_once = std::thread::available_parallelism().map_or(1, |cores| (cores.get() / 2).max(1));
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert!((5..5 + at_once).contains(&checked), "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
+    app.stop().await;
+}
+
+on_both_backends!(guesses_sent_together_stop_at_the_lock);
+
+/// Instances on one PostgreSQL count a name's failures together: guesses spread over two instances lock the name
+/// on both, and a success on either forgets them on both.
+#[actix_web::test]
+async fn failures_count_on_every_instance() {
+    let first = TestApp::new(Backend::Postgres).start().await;
+    let second = TestApp::on(first.db.share()).start().await;
+    add_account(&first, "ops", "operator", OPERATOR_PASSWORD);
+    for app in [&first, &second, &first, &second] {
+        assert_eq!(sign_in(app, "ops", "guess").await.status, 401);
+    }
+    signed_in(&second, "ops", OPERATOR_PASSWORD).await;
+    for app in [&first, &second, &first, &second, &first] {
+        assert_eq!(sign_in(app, "ops", "guess").await.status, 401);
+    }
+    for app in [&first, &second] {
+        let locked = sign_in(app, "ops", OPERATOR_PASSWORD).await;
+        assert_eq!(locked.status, 429, "{}", locked.body);
+    }
+    first.stop().await;
+    second.stop().await;
+}
+
 /// The CLI manages the accounts; the password comes from standard input.
 #[test]
 fn accounts_are_made_with_the_cli() {

@@ -262,6 +262,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    dashboard_sign_in_failures (name) {
+        name -> Text,
+        first_at -> BigInt,
+        failures -> Integer,
+    }
+}
+
+diesel::table! {
     server_load_samples (server_id, sampled_at) {
         server_id -> Text,
         sampled_at -> BigInt,
@@ -296,5 +304,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     recording_tokens,
     dashboard_users,
     dashboard_sessions,
+    dashboard_sign_in_failures,
     server_load_samples,
 );

@@ -1,10 +1,9 @@
 //! Guards the dashboard's sign-in against floods and guessing: at most a few password checks at once (each
 //! argon2 check costs ~19 MiB and tens of milliseconds), and an account name refused for a while after repeated
-//! failures (counted per instance, whether or not the account exists, so a refusal tells no names).
+//! failures (whether or not the account exists, so a refusal tells no names). The failures are counted in the
+//! database, by every instance alike; this decides, from a name's count, whether it is locked.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::{Semaphore, SemaphorePermit};
 
@@ -19,9 +18,6 @@ pub struct Limits {
     pub failures: u32,
     /// …within this window, locked until the window from its first failure has passed.
     pub window: Duration,
-    /// Names followed at once; at the checks' pace (27 a second measured with one check at once) a window
-    /// holds far fewer, so a flood of made-up names cannot push a real one out.
-    pub names: usize,
 }
 
 impl Default for Limits {
@@ -31,7 +27,6 @@ impl Default for Limits {
             wait: Duration::from_secs(5),
             failures: 5,
             window: Duration::from_secs(15 * 60),
-            names: 100_000,
         }
     }
 }
@@ -45,78 +40,49 @@ pub enum Refusal {
     Locked(Duration),
 }
 
-struct Failures {
-    count: u32,
-    first: Instant,
-}
-
 pub struct SignInGuard {
     limits: Limits,
     checks: Semaphore,
-    failures: Mutex<HashMap<String, Failures>>,
 }
 
-/// The longest name followed as it is (longer ones are followed by their first bytes).
+/// The longest name counted as it is (longer ones are counted by their first bytes).
 const NAME_BYTES: usize = 128;
 
-fn key(name: &str) -> String {
+/// The name under which a sign-in's failures are counted.
+pub fn key(name: &str) -> &str {
     let mut end = name.len().min(NAME_BYTES);
     while !name.is_char_boundary(end) {
         end -= 1;
     }
-    name[..end].to_string()
+    &name[..end]
 }
 
 impl SignInGuard {
     pub fn new(limits: Limits) -> Self {
-        SignInGuard { limits, checks: Semaphore::new(limits.concurrent), failures: Mutex::new(HashMap::new()) }
+        SignInGuard { limits, checks: Semaphore::new(limits.concurrent) }
     }
 
-    /// Whether `name` may try now; if so, a turn for its password check (held until the check is done).
-    pub async fn admit(&self, name: &str, now: Instant) -> Result<SemaphorePermit<'_>, Refusal> {
-        if let Some(left) = self.locked_for(name, now) {
-            return Err(Refusal::Locked(left));
-        }
-        let Ok(Ok(permit)) = tokio::time::timeout(self.limits.wait, self.checks.acquire()).await else {
-            return Err(Refusal::Busy);
-        };
-        // Again after the wait: guesses queued together must not slip past a lock that their forerunners made.
-        match self.locked_for(name, Instant::now().max(now)) {
-            Some(left) => Err(Refusal::Locked(left)),
-            None => Ok(permit),
+    /// The window over which failures are counted, in milliseconds.
+    pub fn window_ms(&self) -> i64 {
+        self.limits.window.as_millis() as i64
+    }
+
+    /// A turn for a password check (held until the check is done), or `Busy` after waiting too long for one.
+    pub async fn turn(&self) -> Result<SemaphorePermit<'_>, Refusal> {
+        match tokio::time::timeout(self.limits.wait, self.checks.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(Refusal::Busy),
         }
     }
 
-    /// How much longer `name` is locked, if it is.
-    fn locked_for(&self, name: &str, now: Instant) -> Option<Duration> {
-        let failures = self.failures.lock().ok()?;
-        let entry = failures.get(&key(name))?;
-        let ends = entry.first + self.limits.window;
-        (entry.count >= self.limits.failures && now < ends).then(|| ends - now)
-    }
-
-    /// Counts a failed sign-in of `name`.
-    pub fn failed(&self, name: &str, now: Instant) {
-        let Ok(mut failures) = self.failures.lock() else { return };
-        let (window, name) = (self.limits.window, key(name));
-        if failures.len() >= self.limits.names {
-            failures.retain(|_, f| now.duration_since(f.first) < window);
+    /// `Locked` with the time left if a name with `count` failures since `first_at` is locked at `now` (all in
+    /// milliseconds since the epoch).
+    pub fn lock(&self, count: i32, first_at: i64, now: i64) -> Result<(), Refusal> {
+        let ends = first_at.saturating_add(self.window_ms());
+        if count >= self.limits.failures as i32 && now < ends {
+            return Err(Refusal::Locked(Duration::from_millis((ends - now) as u64)));
         }
-        if failures.len() >= self.limits.names && !failures.contains_key(&name) {
-            return;
-        }
-        let entry = failures.entry(name).or_insert(Failures { count: 0, first: now });
-        if now.duration_since(entry.first) >= window {
-            *entry = Failures { count: 0, first: now };
-        }
-        entry.count += 1;
-    }
-
-    /// Forgets the failures of `name` after it signed in.
-    pub fn succeeded(&self, name: &str) {
-        if let Ok(mut failures) = self.failures.lock() {
-            failures.remove(&key(name));
-        }
+        Ok(())
     }
 }
 
@@ -124,89 +90,39 @@ impl SignInGuard {
 mod tests {
     use super::*;
 
-    fn limits() -> Limits {
-        Limits {
+    fn guard() -> SignInGuard {
+        SignInGuard::new(Limits {
             concurrent: 1,
             wait: Duration::from_millis(50),
             failures: 3,
             window: Duration::from_secs(60),
-            names: 4,
-        }
+        })
     }
 
-    #[actix_rt::test]
-    async fn a_name_is_locked_after_its_failures_until_the_window_passes() {
-        let guard = SignInGuard::new(limits());
-        let start = Instant::now();
-        for _ in 0..2 {
-            guard.failed("ops", start);
-        }
-        assert!(guard.admit("ops", start).await.is_ok(), "two failures: not yet");
-        guard.failed("ops", start + Duration::from_secs(10));
-        let locked = guard.admit("ops", start + Duration::from_secs(20)).await.err();
-        assert_eq!(locked, Some(Refusal::Locked(Duration::from_secs(40))));
-        assert!(guard.admit("other", start).await.is_ok(), "other names are not locked");
-        assert!(guard.admit("ops", start + Duration::from_secs(60)).await.is_ok(), "the window passed");
-        guard.failed("ops", start + Duration::from_secs(61));
-        assert!(guard.admit("ops", start + Duration::from_secs(62)).await.is_ok(), "counting starts again");
-    }
-
-    #[actix_rt::test]
-    async fn a_success_forgets_the_failures() {
-        let guard = SignInGuard::new(limits());
-        let now = Instant::now();
-        for _ in 0..2 {
-            guard.failed("ops", now);
-        }
-        guard.succeeded("ops");
-        guard.failed("ops", now);
-        assert!(guard.admit("ops", now).await.is_ok());
+    #[test]
+    fn a_name_is_locked_from_its_last_allowed_failure_until_the_window_passes() {
+        let guard = guard();
+        assert_eq!(guard.lock(2, 1_000, 2_000), Ok(()), "two failures: not yet");
+        assert_eq!(guard.lock(3, 1_000, 21_000), Err(Refusal::Locked(Duration::from_secs(40))));
+        assert_eq!(guard.lock(3, 1_000, 61_000), Ok(()), "the window passed");
+        assert!(guard.lock(i32::MAX, i64::MAX, 0).is_err(), "no overflow");
     }
 
     #[actix_rt::test]
     async fn checks_beyond_the_limit_wait_then_are_told_to_come_back() {
-        let guard = SignInGuard::new(limits());
-        let now = Instant::now();
-        let first = guard.admit("a", now).await;
+        let guard = guard();
+        let first = guard.turn().await;
         assert!(first.is_ok());
-        assert_eq!(guard.admit("b", now).await.err(), Some(Refusal::Busy));
+        assert_eq!(guard.turn().await.err(), Some(Refusal::Busy));
         drop(first);
-        assert!(guard.admit("b", now).await.is_ok(), "its turn once the first is done");
+        assert!(guard.turn().await.is_ok(), "its turn once the first is done");
     }
 
-    #[actix_rt::test]
-    async fn guesses_queued_together_stop_at_the_lock() {
-        let guard = SignInGuard::new(Limits { wait: Duration::from_secs(5), ..limits() });
-        let now = Instant::now();
-        let first = guard.admit("ops", now).await;
-        assert!(first.is_ok());
-        let queued = guard.admit("ops", now);
-        let meanwhile = async {
-            for _ in 0..3 {
-                guard.failed("ops", now);
-            }
-            drop(first);
-        };
-        let (queued, ()) = futures_util::future::join(queued, meanwhile).await;
-        assert!(matches!(queued, Err(Refusal::Locked(_))), "the lock made while it waited holds");
-    }
-
-    #[actix_rt::test]
-    async fn made_up_names_cannot_push_a_locked_one_out() {
-        let guard = SignInGuard::new(limits());
-        let now = Instant::now();
-        for _ in 0..3 {
-            guard.failed("ops", now);
-        }
-        for i in 0..10 {
-            guard.failed(&format!("made-up-{i}"), now);
-        }
-        assert!(matches!(guard.admit("ops", now).await, Err(Refusal::Locked(_))));
-        let later = now + Duration::from_secs(61);
-        guard.failed("made-up-new", later);
-        assert!(guard.failures.lock().unwrap().len() <= 4, "expired ones make room");
+    #[test]
+    fn long_names_are_counted_by_their_first_bytes() {
+        assert_eq!(key("ops"), "ops");
         let long = "é".repeat(100);
-        guard.failed(&long, later);
-        assert!(guard.failures.lock().unwrap().keys().all(|k| k.len() <= NAME_BYTES));
+        assert!(key(&long).len() <= NAME_BYTES && long.starts_with(key(&long)));
+        assert_eq!(key(&long).len(), NAME_BYTES, "é is 2 bytes: 64 of them");
     }
 }

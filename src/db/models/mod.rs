@@ -14,6 +14,7 @@ pub mod server;
 pub mod server_figures;
 pub mod server_load;
 pub mod setting;
+pub mod sign_in_failure;
 pub mod tenant;
 pub mod tenant_setting;
 pub mod tenant_usage;
