@@ -114,6 +114,7 @@ async fn proxies_files_with_byte_ranges(backend: Backend) {
     assert_eq!(ranged.body().await.unwrap().as_ref(), b"slide");
     let beyond = app.client.get(slide.as_str()).insert_header(("Range", "bytes=500-")).send().await.unwrap();
     assert_eq!(beyond.status().as_u16(), 416);
+    assert_eq!(beyond.headers().get("content-range").unwrap().to_str().unwrap(), "bytes */20");
     let mut audio = app.client.get(app.url(&format!("/podcast/{ID}/audio.ogg"))).send().await.unwrap();
     assert_eq!(audio.status().as_u16(), 200);
     let disposition = audio.headers().get("content-disposition").unwrap().to_str().unwrap().to_string();
@@ -135,15 +136,35 @@ fn index_without_files(app: &TestApp) {
     scalelite::recordings::importer::index(&mut common::connect(&app.db), &meta, &options).unwrap();
 }
 
-/// A bucket that cannot be reached: clear errors (never a 500), and the tar stays in the spool for the next scan.
-async fn an_unreachable_bucket_loses_nothing(backend: Backend) {
-    let root = tempfile::tempdir().unwrap();
+/// Scalelite with its recordings in a bucket whose endpoint nobody listens on.
+async fn with_dead_bucket(backend: Backend, root: &std::path::Path, more: &[(&str, &str)]) -> TestApp {
     let dead = format!("http://127.0.0.1:{}", common::free_port());
     let mut env = s3_env("dead-bucket");
     env.retain(|(k, _)| k != "S3_ENDPOINT");
     env.push(("S3_ENDPOINT".into(), dead));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let app = TestApp::new(backend).recordings(root.path()).envs(&env).start().await;
+    let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    env.extend_from_slice(more);
+    TestApp::new(backend).recordings(root).envs(&env).start().await
+}
+
+/// Proxied, a bucket that cannot be reached is a 502 whether or not a range was asked for (a range past the end
+/// of a file that is there is the 416 of `proxies_files_with_byte_ranges`).
+#[actix_web::test]
+async fn a_failing_bucket_is_a_bad_gateway_even_for_a_range() {
+    let root = tempfile::tempdir().unwrap();
+    let app = with_dead_bucket(Backend::Sqlite, root.path(), &[("S3_PLAYBACK", "proxy")]).await;
+    index_without_files(&app);
+    let file = app.url(&format!("/presentation/{ID}/metadata.xml"));
+    assert_eq!(send(app.client.get(file.as_str()), None).await.status, 502);
+    let ranged = send(app.client.get(file.as_str()).insert_header(("Range", "bytes=5-9")), None).await;
+    assert_eq!(ranged.status, 502, "{}", ranged.body);
+    app.stop().await;
+}
+
+/// A bucket that cannot be reached: clear errors (never a 500), and the tar stays in the spool for the next scan.
+async fn an_unreachable_bucket_loses_nothing(backend: Backend) {
+    let root = tempfile::tempdir().unwrap();
+    let app = with_dead_bucket(backend, root.path(), &[]).await;
     std::fs::create_dir_all(root.path().join("spool")).unwrap();
     let tar = root.path().join(format!("spool/{ID}.tar"));
     write_tar(&tar);

@@ -8,7 +8,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use bytes::Bytes;
 use futures_util::StreamExt;
-use object_store::{Attribute, GetOptions, GetRange, ObjectStore};
+use object_store::{Attribute, GetOptions, GetRange, ObjectStore, ObjectStoreExt};
 
 use crate::config::s3::S3Playback;
 use crate::playback::not_found;
@@ -95,12 +95,18 @@ async fn proxy(
     let name: String = key.filename().unwrap_or_default().chars().filter(|c| !c.is_control() && *c != '"').collect();
     let head = bucket
         .run(async move {
-            let options = GetOptions { range, ..Default::default() };
+            let options = GetOptions { range: range.clone(), ..Default::default() };
             let got = match s3.get_opts(&key, options).await {
                 Ok(got) => got,
                 Err(object_store::Error::NotFound { .. }) => return Ok(None),
-                Err(e) if ranged => return Ok(Some(Err(e.to_string()))),
-                Err(e) => return Err(format!("{key}: {e}")),
+                Err(e) => {
+                    // A range past the object's end, or a failing bucket: the object's size tells which.
+                    let size = match (&range, s3.head(&key).await) {
+                        (Some(range), Ok(meta)) if beyond(range, meta.size) => meta.size,
+                        _ => return Err(format!("{key}: {e}")),
+                    };
+                    return Ok(Some(Err(size)));
+                }
             };
             let (size, served, content_type) =
                 (got.meta.size, got.range.clone(), got.attributes.get(&Attribute::ContentType).map(|v| v.to_string()));
@@ -117,11 +123,11 @@ async fn proxy(
         .await?;
     let (size, served, content_type) = match head {
         None => return Ok(None),
-        Some(Err(unsatisfiable)) => {
-            log::debug!("playback range refused: {unsatisfiable}");
-            return Ok(Some(
-                HttpResponse::RangeNotSatisfiable().insert_header(("Content-Range", "bytes */*")).finish(),
-            ));
+        Some(Err(size)) => {
+            let unsatisfiable = HttpResponse::RangeNotSatisfiable()
+                .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")))
+                .finish();
+            return Ok(Some(unsatisfiable));
         }
         Some(Ok(head)) => head,
     };
@@ -143,6 +149,16 @@ async fn proxy(
     Ok(Some(response.streaming(body)))
 }
 
+/// Whether a range asks for nothing of an object of `size` bytes: it starts at or past the end (a suffix asks
+/// for nothing only of an empty object).
+fn beyond(range: &GetRange, size: u64) -> bool {
+    match range {
+        GetRange::Bounded(bytes) => bytes.start >= size,
+        GetRange::Offset(start) => *start >= size,
+        GetRange::Suffix(_) => size == 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +171,15 @@ mod tests {
         for ignored in ["bytes=5-1", "bytes=0-1,4-5", "items=0-1", "bytes=-", "bytes=a-b", "bytes=-0"] {
             assert_eq!(parse_range(ignored), None, "{ignored}");
         }
+    }
+
+    #[test]
+    fn a_range_is_beyond_an_object_only_from_its_end() {
+        assert!(!beyond(&GetRange::Bounded(19..30), 20));
+        assert!(beyond(&GetRange::Bounded(20..30), 20));
+        assert!(!beyond(&GetRange::Offset(0), 1));
+        assert!(beyond(&GetRange::Offset(500), 20));
+        assert!(!beyond(&GetRange::Suffix(500), 20), "the whole object");
+        assert!(beyond(&GetRange::Suffix(1), 0));
     }
 }
