@@ -3,9 +3,11 @@
 //! users over an even share, as a Markdown table.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bound;
 mod scenarios;
 mod sim;
 
+use bound::{Knowledge, Pool};
 use sim::{History, Policy, Scenario};
 
 const SEEDS: u64 = 20;
@@ -45,13 +47,18 @@ fn main() {
         ("server added mid-day", Box::new(|p, poll| ratios(p, poll, &scenarios::server_added))),
         ("tagged pools", Box::new(|p, poll| ratios(p, poll, &scenarios::tagged_pools))),
     ];
+    print_table(&scenarios);
+    print_bounds();
+}
+
+fn print_table(scenarios: &[(&str, Run)]) {
     println!("Busiest server's users over an even share (median of {SEEDS} seeds; 1.00 is perfect)\n");
     print!("| scenario | poll |");
     for (_, name) in POLICIES {
         print!(" {name} |");
     }
     println!("\n|---|---|{}", "---|".repeat(POLICIES.len()));
-    for (name, run) in &scenarios {
+    for (name, run) in scenarios {
         for poll in [5.0, 60.0] {
             print!("| {name} | {poll} s |");
             for (policy, _) in POLICIES {
@@ -59,5 +66,29 @@ fn main() {
             }
             println!();
         }
+    }
+}
+
+/// The same measure with the clock left out, for balancers that know more than any real one (`bound.rs`).
+fn print_bounds() {
+    let class = |servers, meetings| Pool { servers, meetings, size: scenarios::class_size };
+    let cases: [(&str, Vec<Pool>); 4] = [
+        ("24 classes of 10–60 on 4 servers", vec![class(4, 24)]),
+        (
+            "morning rush: 200 meetings on 10 servers",
+            vec![Pool { servers: 10, meetings: 200, size: scenarios::rush_size }],
+        ),
+        ("recurring: 40 classes on 6 servers", vec![class(6, 40)]),
+        ("tagged pools: 24 classes on 3, 12 on 2", vec![class(3, 24), class(2, 12)]),
+    ];
+    println!("\nThe same on final sizes, clock left out, for balancers that know more (median of {SEEDS} seeds)\n");
+    println!("| meetings | greedy, earlier sizes known | planner, blind | planner, sighted |");
+    println!("|---|---|---|---|");
+    for (name, pools) in &cases {
+        print!("| {name} |");
+        for knowledge in [Knowledge::Earlier, Knowledge::Blind, Knowledge::Sighted] {
+            print!(" {:.3} |", median((0..SEEDS).map(|seed| bound::run(pools, knowledge, seed)).collect()));
+        }
+        println!();
     }
 }

@@ -23,6 +23,20 @@ fn arrivals(rng: &mut StdRng, created: f64, size: u32, mean: f64) -> Vec<f64> {
     joins
 }
 
+/// A class's size: 10 to 60 students.
+pub fn class_size(rng: &mut StdRng) -> u32 {
+    rng.random_range(10..=60)
+}
+
+/// A morning-rush meeting's size: 60 % small (2–8 users), 40 % classes (15–40).
+pub fn rush_size(rng: &mut StdRng) -> u32 {
+    if rng.random_bool(0.6) {
+        rng.random_range(2..=8)
+    } else {
+        rng.random_range(15..=40)
+    }
+}
+
 fn class(rng: &mut StdRng, id: String, created: f64, size: u32, hint: bool, tag: Option<&str>) -> Meeting {
     Meeting {
         id,
@@ -39,7 +53,7 @@ pub fn classes(seed: u64, hinted: bool) -> Scenario {
     let mut rng = StdRng::seed_from_u64(seed);
     let meetings = (0..24)
         .map(|i| {
-            let size = rng.random_range(10..=60);
+            let size = class_size(&mut rng);
             class(&mut rng, format!("class-{i}"), 60.0 + 5.0 * f64::from(i), size, hinted, None)
         })
         .collect();
@@ -56,7 +70,7 @@ pub fn morning_rush(seed: u64) -> Scenario {
         .into_iter()
         .enumerate()
         .map(|(i, at)| {
-            let size = if rng.random_bool(0.6) { rng.random_range(2..=8) } else { rng.random_range(15..=40) };
+            let size = rush_size(&mut rng);
             class(&mut rng, format!("m-{i}"), at, size, false, None)
         })
         .collect();
@@ -67,7 +81,7 @@ pub fn morning_rush(seed: u64) -> Scenario {
 /// the fifth day is measured, with the history of the four before.
 pub fn recurring_week(seed: u64, policy: Policy, poll_interval: f64) -> f64 {
     let mut rng = StdRng::seed_from_u64(seed);
-    let base: Vec<u32> = (0..40).map(|_| rng.random_range(10..=60)).collect();
+    let base: Vec<u32> = (0..40).map(|_| class_size(&mut rng)).collect();
     let mut history = History::new();
     let mut last = 0.0;
     for day in 0..5 {
@@ -127,7 +141,7 @@ pub fn tagged_pools(seed: u64) -> Scenario {
     servers.extend(self::servers(2, Some("lab"), "lab"));
     let meetings = (0..36)
         .map(|i| {
-            let size = rng.random_range(10..=60);
+            let size = class_size(&mut rng);
             let tag = (i % 3 == 0).then_some("lab");
             class(&mut rng, format!("class-{i}"), 60.0 + 5.0 * f64::from(i), size, false, tag)
         })

@@ -10,16 +10,13 @@ use std::time::Duration;
 use scalelite::balancer::forecast;
 use scalelite::balancer::ledger::Ledger;
 use scalelite::balancer::{choose, Candidate, LoadWeights, MeetingFigures, TagRequest};
+use scalelite::config::Config;
 
-/// The settings' defaults.
-pub const WEIGHTS: LoadWeights = LoadWeights {
-    min_users: 15.0,
-    join_buffer: Duration::from_secs(15 * 60),
-    video: 1.0,
-    voice: 0.0,
-    arrival_time: Duration::from_secs(45),
-    size_hint_max: 300.0,
-};
+/// How Scalelite weighs meetings with its settings' defaults (read from an empty configuration, as at a start
+/// with nothing set, so the simulation follows the defaults if they change).
+pub fn default_weights() -> LoadWeights {
+    Config::load(&HashMap::<String, String>::new()).expect("the defaults are a valid configuration").load_weights()
+}
 
 pub struct Server {
     pub id: String,
@@ -56,7 +53,7 @@ pub enum Policy {
     Reservations,
     /// The fewest meetings.
     MeetingCount,
-    /// Scalelite's balancer told every meeting's final size at its create: the best an online balancer can do.
+    /// Scalelite's balancer told every meeting's final size at its create (as a size hint).
     Oracle,
 }
 
@@ -79,7 +76,7 @@ struct Seen {
 /// Runs a scenario; returns the busiest server's users over an even share of its pool (servers of the same
 /// tag) at `measure_at`, the largest over the pools. History is read at create and written when a meeting ends.
 pub fn run(scenario: &Scenario, policy: Policy, poll_interval: f64, seed: u64, history: &mut History) -> f64 {
-    let weights = WEIGHTS;
+    let weights = default_weights();
     let grace = (poll_interval * 2.0).max(60.0);
     let mut ledger = Ledger::default();
     let mut placed: HashMap<usize, String> = HashMap::new();
